@@ -1,0 +1,488 @@
+"""The SIP engine: the one object that owns pjsua2.
+
+It owns the pjsua2 Endpoint and every account, call and media connection, runs
+inside the Qt event loop (a PreciseTimer calls `libHandleEvents(0)` every
+10 ms; pjsua2 runs with no worker threads), and turns each pjsua2 callback into
+a Qt signal carrying a frozen snapshot from `app.domain.calls`.
+
+Signals are queued during a callback and emitted after `libHandleEvents`
+returns, so no slot ever runs inside a pjsua2 callback (stack-notes.md: never
+block, open a dialog or await there).
+
+The UI calls verbs with the engine's call ids (`answer(call_id)`,
+`blind_transfer(call_id, target)`); pjsua2 objects never leave sip/.
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import time
+from pathlib import Path
+
+import pjsua2 as pj
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from app.domain.accounts import AccountSettings, Transport
+from app.domain.calls import CallDirection, CallPhase, RegState
+from sip.accounts import HEARTBEAT_S, SeatAccount, build_config
+from sip.calls import SeatCall
+from sip.media import LocalAudio
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 10
+HEARTBEAT_LOST_S = 2.5 * HEARTBEAT_S  # no answer for this long: the server is gone
+MAX_CALLS = 4  # compiled into the wheel (stack-notes.md)
+
+
+class SipError(Exception):
+    """A verb could not be carried out; `str()` is fit to show a seat."""
+
+
+def _err(e: pj.Error) -> str:
+    try:
+        return e.info() or e.reason
+    except Exception:  # pragma: no cover
+        return "SIP error"
+
+
+class SipEngine(QObject):
+    # RegistrationSnapshot: the account's registration state changed.
+    registrationChanged = Signal(object)
+    # (): registration succeeded after a loss or a server restart (re-publish now).
+    registeredAgain = Signal()
+    # CallSnapshot: any change of a call (phase, hold, mute, conference ...).
+    callChanged = Signal(object)
+    # CallSnapshot: a new incoming call is ringing at the seat.
+    callIncoming = Signal(object)
+    # (call_id, digit): an RFC 4733 DTMF digit received on a call.
+    dtmfReceived = Signal(int, str)
+    # (call_id, status code, reason, final): progress of a transfer we asked for.
+    transferProgressed = Signal(int, int, str, bool)
+    # str: an audio device problem, in words a seat understands; the call goes on.
+    audioProblem = Signal(str)
+
+    _instance_alive = False
+
+    def __init__(self, log_dir: Path | None = None, sip_trace: bool = False,
+                 user_agent: str = "12368-desk/0.1", parent: QObject | None = None):
+        super().__init__(parent)
+        if SipEngine._instance_alive:
+            raise SipError("only one SIP engine per process")
+        self._log_dir = log_dir
+        self._sip_trace = sip_trace
+        self._user_agent = user_agent
+        self.ep: pj.Endpoint | None = None
+        self.account: SeatAccount | None = None
+        self.audio: LocalAudio | None = None
+        self._transports: dict[Transport, int] = {}
+        self._calls: dict[int, SeatCall] = {}
+        self._dead: list[SeatCall] = []
+        self._next_id = 1
+        self._pending: list[tuple[Signal, tuple]] = []
+        self._last_heartbeat_ok = time.monotonic()
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.PreciseTimer)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._tick)
+        self._started = False
+
+    # ------------------------------------------------------------ lifecycle --
+    def start(self) -> None:
+        if self._started:
+            return
+        SipEngine._instance_alive = True
+        ep = pj.Endpoint()
+        ep.libCreate()
+        cfg = pj.EpConfig()
+        cfg.uaConfig.threadCnt = 0
+        cfg.uaConfig.mainThreadOnly = True
+        cfg.uaConfig.maxCalls = MAX_CALLS
+        cfg.uaConfig.userAgent = self._user_agent
+        cfg.logConfig.consoleLevel = 0
+        cfg.logConfig.level = 5 if self._sip_trace else 2
+        cfg.logConfig.msgLogging = 1 if self._sip_trace else 0
+        if self._log_dir is not None:
+            self._log_dir.mkdir(parents=True, exist_ok=True)
+            cfg.logConfig.filename = str(self._log_dir / "pjsip.log")
+        cfg.medConfig.clockRate = 16000
+        cfg.medConfig.sndClockRate = 16000
+        cfg.medConfig.noVad = True
+        cfg.medConfig.ecTailLen = 0
+        ep.libInit(cfg)
+        for t, kind in ((Transport.UDP, pj.PJSIP_TRANSPORT_UDP), (Transport.TCP, pj.PJSIP_TRANSPORT_TCP)):
+            tc = pj.TransportConfig()
+            tc.port = 0
+            tc.boundAddress = os.environ.get("HOTLINE_SIP_BIND", "")
+            self._transports[t] = ep.transportCreate(kind, tc)
+        ep.libStart()
+        ep.audDevManager().setNullDev()
+        for codec, prio in (("G722/16000", 255), ("PCMA/8000", 200), ("PCMU/8000", 199)):
+            try:
+                ep.codecSetPriority(codec, prio)
+            except pj.Error:  # pragma: no cover - codec missing from a build
+                pass
+        self.ep = ep
+        self.audio = LocalAudio(ep)
+        self._started = True
+        self._timer.start()
+        atexit.register(self.shutdown)
+
+    def _transport_id(self, t: Transport) -> int:
+        if t not in self._transports:
+            if t is Transport.TLS:
+                # The Linux wheel bundles OpenSSL 1.0.2k (end of life): TLS works
+                # but is only as strong as that library; see docs/.
+                tc = pj.TransportConfig()
+                tc.port = 0
+                try:
+                    self._transports[t] = self.ep.transportCreate(pj.PJSIP_TRANSPORT_TLS, tc)
+                except pj.Error as e:
+                    raise SipError(f"TLS is not available: {_err(e)}") from e
+        return self._transports[t]
+
+    def shutdown(self) -> None:
+        """Hang up, unregister briefly, drop every pjsua2 object, destroy the library.
+
+        Safe to call twice, from atexit, and after a failing test.
+        """
+        if not self._started:
+            return
+        self._started = False
+        self._timer.stop()
+        ep = self.ep
+        for c in list(self._calls.values()):
+            try:
+                c.hangup(pj.CallOpParam(True))
+            except pj.Error:
+                pass
+        if self.account is not None:
+            try:
+                if self.account.getInfo().regIsActive:
+                    self.account.setRegistration(False)
+            except pj.Error:
+                pass
+        deadline = time.monotonic() + 0.3
+        while time.monotonic() < deadline:
+            ep.libHandleEvents(10)
+        if self.audio is not None:
+            self.audio.destroy()
+            self.audio = None
+        self._calls.clear()
+        self._dead.clear()
+        if self.account is not None:
+            try:
+                self.account.shutdown()
+            except pj.Error:
+                pass
+            self.account = None
+        self._pending.clear()
+        import gc
+        gc.collect()
+        ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
+        self.ep = None
+        del ep
+        gc.collect()
+        SipEngine._instance_alive = False
+        try:
+            atexit.unregister(self.shutdown)
+        except Exception:  # pragma: no cover
+            pass
+
+    @property
+    def started(self) -> bool:
+        return self._started
+
+    # ------------------------------------------------------------- accounts --
+    def set_account(self, settings: AccountSettings) -> None:
+        """Use these settings for the seat's account (replacing any earlier one)."""
+        self._require()
+        bad = settings.problems()
+        if bad:
+            raise SipError("incomplete account settings: " + ", ".join(bad))
+        self.remove_account()
+        acc = SeatAccount(self, settings)
+        cfg = build_config(settings, self._transport_id(settings.transport))
+        try:
+            acc.create(cfg, True)
+        except pj.Error as e:
+            raise SipError(_err(e)) from e
+        self.account = acc
+        acc._set(RegState.REGISTERING)
+        self._last_heartbeat_ok = time.monotonic()
+        self._flush_soon()
+
+    def remove_account(self) -> None:
+        acc = self.account
+        if acc is None:
+            return
+        for c in list(self._calls.values()):
+            self.hangup(c.local_id)
+        try:
+            acc.shutdown()
+        except pj.Error:
+            pass
+        self.account = None
+        self._pending.append((self.registrationChanged, (acc.snapshot().__class__(
+            account_uri=acc.settings.aor, state=RegState.UNREGISTERED),)))
+        self._flush_soon()
+
+    def register_again(self) -> None:
+        """Ask the registrar again now (after a server loss or at the seat's request)."""
+        if self.account is None:
+            return
+        try:
+            self.account.setRegistration(True)
+        except pj.Error as e:
+            log.info("re-register deferred: %s", _err(e))
+
+    def registration(self):
+        return self.account.snapshot() if self.account else None
+
+    # ---------------------------------------------------------------- calls --
+    def calls(self):
+        return [c.snapshot() for c in self._calls.values()]
+
+    def call_snapshot(self, call_id: int):
+        c = self._calls.get(call_id)
+        return c.snapshot() if c else None
+
+    def make_call(self, target: str, headers: dict[str, str] | None = None) -> int:
+        """Dial a number or URI; returns the engine's call id."""
+        self._require_account()
+        if len(self._calls) >= MAX_CALLS:
+            raise SipError("too many calls at once")
+        uri = self.account.settings.target_uri(target)
+        c = SeatCall(self, self.account, self._new_id(), CallDirection.OUTGOING, peer_uri=uri)
+        prm = pj.CallOpParam(True)
+        for k, v in (headers or {}).items():
+            h = pj.SipHeader()
+            h.hName, h.hValue = k, v
+            prm.txOption.headers.append(h)
+        try:
+            c.makeCall(uri, prm)
+        except pj.Error as e:
+            raise SipError(_err(e)) from e
+        self._calls[c.local_id] = c
+        c.refresh_info()
+        self._call_changed(c)
+        self._flush_soon()
+        return c.local_id
+
+    def answer(self, call_id: int) -> None:
+        c = self._call(call_id)
+        prm = pj.CallOpParam(True)
+        prm.statusCode = 200
+        self._do(lambda: c.answer(prm))
+
+    def reject(self, call_id: int, code: int = 486) -> None:
+        """Decline a ringing call (486 Busy Here: the caller's queue may try another seat)."""
+        c = self._call(call_id)
+        prm = pj.CallOpParam(True)
+        prm.statusCode = code
+        c.hangup_requested = True
+        self._do(lambda: c.hangup(prm))
+
+    def hangup(self, call_id: int) -> None:
+        c = self._calls.get(call_id)
+        if c is None or c.phase is CallPhase.ENDED:
+            return
+        c.hangup_requested = True
+        self._do(lambda: c.hangup(pj.CallOpParam(True)))
+
+    def hold(self, call_id: int) -> None:
+        c = self._call(call_id)
+        if c.local_hold:
+            return
+        self._do(lambda: c.setHold(pj.CallOpParam(True)))
+        c.local_hold = True
+        self._call_changed(c)
+
+    def resume(self, call_id: int) -> None:
+        c = self._call(call_id)
+        if not c.local_hold:
+            return
+        prm = pj.CallOpParam(True)
+        prm.opt.flag = pj.PJSUA_CALL_UNHOLD
+        self._do(lambda: c.reinvite(prm))
+        c.local_hold = False
+        self._call_changed(c)
+
+    def set_muted(self, call_id: int, muted: bool) -> None:
+        c = self._call(call_id)
+        c.muted = muted
+        self.audio.connect_call(c)
+        self._call_changed(c)
+
+    def send_dtmf(self, call_id: int, digits: str) -> None:
+        c = self._call(call_id)
+        prm = pj.CallSendDtmfParam()
+        prm.method = pj.PJSUA_DTMF_METHOD_RFC2833
+        prm.digits = digits
+        self._do(lambda: c.sendDtmf(prm))
+
+    def blind_transfer(self, call_id: int, target: str) -> None:
+        c = self._call(call_id)
+        uri = self.account.settings.target_uri(target)
+        c.transfer_pending = True
+        self._do(lambda: c.xfer(uri, pj.CallOpParam(True)))
+
+    def attended_transfer(self, call_id: int, consult_id: int) -> None:
+        """Join the caller (call_id) to the consulted party (consult_id) and leave."""
+        c, d = self._call(call_id), self._call(consult_id)
+        c.transfer_pending = True
+        self._do(lambda: c.xferReplaces(d, pj.CallOpParam(True)))
+
+    def conference(self, call_id: int, other_id: int) -> None:
+        """Three-way: bridge both calls with each other and with the seat."""
+        c, d = self._call(call_id), self._call(other_id)
+        for x in (c, d):
+            if x.local_hold:
+                self.resume(x.local_id)
+        c.conference_with.add(d.local_id)
+        d.conference_with.add(c.local_id)
+        self.audio.connect_call(c)
+        self.audio.connect_call(d)
+        self._call_changed(c)
+        self._call_changed(d)
+
+    # ------------------------------------------------------------ internals --
+    def _require(self):
+        if not self._started:
+            raise SipError("the SIP engine is not started")
+
+    def _require_account(self):
+        self._require()
+        if self.account is None:
+            raise SipError("no SIP account is set up")
+
+    def _call(self, call_id: int) -> SeatCall:
+        c = self._calls.get(call_id)
+        if c is None or c.phase is CallPhase.ENDED:
+            raise SipError("that call has ended")
+        return c
+
+    def _new_id(self) -> int:
+        i = self._next_id
+        self._next_id += 1
+        return i
+
+    def _do(self, fn) -> None:
+        try:
+            fn()
+        except pj.Error as e:
+            raise SipError(_err(e)) from e
+        finally:
+            self._flush_soon()
+
+    def _flush_soon(self):
+        QTimer.singleShot(0, self._flush)
+
+    def _flush(self):
+        pending, self._pending = self._pending, []
+        for sig, args in pending:
+            sig.emit(*args)
+
+    def _tick(self):
+        if not self._started:
+            return
+        self.ep.libHandleEvents(0)
+        # Drop ended calls a turn after their last callback (lifetime rule).
+        if self._dead:
+            self._dead.clear()
+        for cid, c in list(self._calls.items()):
+            if c.phase is CallPhase.ENDED:
+                del self._calls[cid]
+                if self.audio is not None:
+                    self.audio.forget(cid)
+                self._dead.append(c)
+        self._watch_server()
+        if self.audio is not None:
+            for msg in self.audio.poll_problems():
+                self._pending.append((self.audioProblem, (msg,)))
+        if self._pending:
+            self._flush()
+
+    def _watch_server(self):
+        acc = self.account
+        if acc is None or acc.state is RegState.FAILED:
+            return
+        now = time.monotonic()
+        if now >= acc.next_heartbeat:
+            acc.next_heartbeat = now + HEARTBEAT_S
+            acc.send_heartbeat()
+        if not acc.server_lost and now - self._last_heartbeat_ok > HEARTBEAT_LOST_S:
+            acc.server_lost = True
+            acc.reregister_at = now + HEARTBEAT_S
+            acc._set(RegState.RETRYING, 408, "No answer from the server")
+
+    # -- called by SeatAccount / SeatCall from inside pjsua2 callbacks -------
+    def _registration_changed(self, acc: SeatAccount):
+        self._pending.append((self.registrationChanged, (acc.snapshot(),)))
+
+    def _registered_again(self, acc: SeatAccount):
+        self._pending.append((self.registeredAgain, ()))
+
+    def _heartbeat_result(self, acc: SeatAccount, code: int, boot: str | None):
+        if code == 0 or code in (408, 503):
+            return  # no answer; the loss timer in _watch_server decides
+        self._last_heartbeat_ok = time.monotonic()
+        restarted = boot is not None and acc.boot_id is not None and boot != acc.boot_id
+        if boot is not None:
+            acc.boot_id = boot
+        if acc.server_lost or restarted:
+            # Back, or restarted with our registration forgotten: register now.
+            acc.server_lost = False
+            log.info("server %s; registering again", "restarted" if restarted else "back")
+            if acc.state is not RegState.FAILED:
+                acc._set(RegState.RETRYING, code, "Server restarted" if restarted else "Server back")
+            QTimer.singleShot(0, self.register_again)
+
+    def _incoming_call(self, acc: SeatAccount, pj_call_id: int):
+        c = SeatCall(self, acc, self._new_id(), CallDirection.INCOMING, call_id=pj_call_id)
+        c.refresh_info()
+        busy = len(self._calls) >= MAX_CALLS - 1
+        self._calls[c.local_id] = c
+        prm = pj.CallOpParam(True)
+        prm.statusCode = 486 if busy else 180
+        try:
+            if busy:
+                c.hangup(prm)
+            else:
+                c.answer(prm)
+        except pj.Error as e:
+            log.warning("could not ring: %s", _err(e))
+        if not busy:
+            self._pending.append((self.callIncoming, (c.snapshot(),)))
+        self._call_changed(c)
+
+    def _call_changed(self, c: SeatCall):
+        if c.transfer_pending is False and c.phase is CallPhase.ENDED:
+            self._disconnect_conference(c)
+        self._pending.append((self.callChanged, (c.snapshot(),)))
+
+    def _disconnect_conference(self, c: SeatCall):
+        for other_id in list(c.conference_with):
+            o = self._calls.get(other_id)
+            if o is not None:
+                o.conference_with.discard(c.local_id)
+                self._pending.append((self.callChanged, (o.snapshot(),)))
+        c.conference_with.clear()
+
+    def _media_ready(self, c: SeatCall, index: int):
+        self.audio.connect_call(c, index)
+
+    def _dtmf_received(self, c: SeatCall, digit: str):
+        self._pending.append((self.dtmfReceived, (c.local_id, digit)))
+
+    def _transfer_status(self, c: SeatCall, code: int, reason: str, final: bool):
+        self._pending.append((self.transferProgressed, (c.local_id, code, reason, final)))
+        if final and 200 <= code < 300:
+            # The other side took over; our leg is done.
+            QTimer.singleShot(0, lambda: self.hangup(c.local_id))
+        if final:
+            c.transfer_pending = False
+
+    def _call_replaced(self, c: SeatCall, new_pj_id: int):
+        log.info("call %s replaced by pjsua call %s", c.local_id, new_pj_id)

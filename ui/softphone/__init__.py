@@ -1,0 +1,1 @@
+"""The seat's softphone window and its parts (PySide6)."""

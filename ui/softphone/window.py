@@ -1,0 +1,161 @@
+"""The seat's softphone window.
+
+Registration state always visible at the top; dial pad with directory search
+on the left; current calls and their buttons in the middle; call history
+below. Keyboard first: F5 answer, F6 hang up, F7 hold/resume, F8 mute,
+F9 transfer, F10 conference, Ctrl+D dial, Ctrl+F search history, Ctrl+E echo test.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMainWindow, QPushButton,
+                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
+
+from app.domain.calls import CallPhase, CallSnapshot
+from ui.softphone.calls_panel import CallsPanel
+from ui.softphone.dialpad import DialPad
+from ui.softphone.history_view import HistoryView
+from ui.softphone.incoming import IncomingCallPopup
+from ui.softphone.registration_badge import RegistrationBadge
+
+ECHO_TEST_NUMBER = "9196"
+
+
+class SoftphoneWindow(QMainWindow):
+    # (): the seat asked for the settings dialog.
+    settingsRequested = Signal()
+
+    def __init__(self, engine, controller, directory=None, history_service=None, parent=None):
+        super().__init__(parent)
+        self.setObjectName("softphoneWindow")
+        self.setWindowTitle(self.tr("12368 Hotline - Seat"))
+        self.engine = engine
+        self.controller = controller
+        self.directory = directory
+
+        self.badge = RegistrationBadge()
+        self.settings_btn = QPushButton(self.tr("Settings"))
+        self.settings_btn.setObjectName("settingsButton")
+        self.settings_btn.clicked.connect(self.settingsRequested)
+        self.reregister_btn = QPushButton(self.tr("Register again"))
+        self.reregister_btn.setObjectName("reregisterButton")
+        self.reregister_btn.clicked.connect(engine.register_again)
+        self.echo_btn = QPushButton(self.tr("Headset test (echo)"))
+        self.echo_btn.setObjectName("echoTestButton")
+        self.echo_btn.clicked.connect(self.echo_test)
+        top = QHBoxLayout()
+        top.addWidget(self.badge, 1)
+        top.addWidget(self.echo_btn)
+        top.addWidget(self.reregister_btn)
+        top.addWidget(self.settings_btn)
+
+        self.dialpad = DialPad(directory)
+        self.calls = CallsPanel(engine, directory, on_reject=controller.reject)
+        self.history = HistoryView(history_service) if history_service is not None else QLabel()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("bottomTabs")
+        self.tabs.addTab(self.history, self.tr("Call history"))
+
+        upper = QSplitter(Qt.Horizontal)
+        upper.addWidget(self.dialpad)
+        upper.addWidget(self.calls)
+        upper.setStretchFactor(1, 2)
+        body = QSplitter(Qt.Vertical)
+        body.addWidget(upper)
+        body.addWidget(self.tabs)
+        body.setStretchFactor(1, 1)
+
+        self.message = QLabel()
+        self.message.setObjectName("problemLabel")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color:#c62828")
+
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.addLayout(top)
+        lay.addWidget(body, 1)
+        lay.addWidget(self.message)
+        self.setCentralWidget(central)
+        self.resize(900, 640)
+
+        self.popup = IncomingCallPopup(self)
+        self.popup.answerClicked.connect(self._answer)
+        self.popup.rejectClicked.connect(controller.reject)
+
+        engine.registrationChanged.connect(self.badge.show_snapshot)
+        engine.callIncoming.connect(self._on_call_incoming)
+        engine.callChanged.connect(self._on_call_changed)
+        self.dialpad.dialRequested.connect(self.dial)
+        self.dialpad.keyPressed.connect(self._on_key)
+        self.calls.problemRaised.connect(self.show_problem)
+        controller.problemRaised.connect(self.show_problem)
+        if history_service is not None:
+            controller.historyChanged.connect(self.history.refresh)
+            self.history.redialRequested.connect(self.dial)
+        self.badge.show_snapshot(engine.registration())
+        self._shortcuts()
+
+    def _shortcuts(self):
+        keys = {
+            "F5": self.calls.answer, "F6": self.calls.hangup, "F7": self.calls.toggle_hold,
+            "F8": self.calls.toggle_mute, "F9": self.calls.ask_blind_transfer,
+            "F10": self.calls.conference,
+            "Ctrl+D": lambda: (self.dialpad.entry.setFocus(), self.dialpad.entry.selectAll()),
+            "Ctrl+E": self.echo_test,
+        }
+        if isinstance(self.history, HistoryView):
+            keys["Ctrl+F"] = lambda: self.history.search.setFocus()
+        self._shortcut_objs = []
+        for seq, fn in keys.items():
+            sc = QShortcut(QKeySequence(seq), self)
+            sc.setContext(Qt.ApplicationShortcut)
+            sc.activated.connect(fn)
+            self._shortcut_objs.append(sc)
+
+    # -- actions -------------------------------------------------------------
+    def dial(self, target: str) -> int | None:
+        try:
+            cid = self.engine.make_call(target)
+        except Exception as e:
+            self.show_problem(self.tr("Could not call %1: %2").replace("%1", target).replace("%2", str(e)))
+            return None
+        self.dialpad.set_number(target)
+        self.message.clear()
+        return cid
+
+    def echo_test(self):
+        self.dial(ECHO_TEST_NUMBER)
+
+    def _answer(self, call_id: int):
+        try:
+            self.engine.answer(call_id)
+        except Exception as e:
+            self.show_problem(str(e))
+
+    def _on_key(self, k: str):
+        self.calls.send_dtmf(k)
+
+    def show_problem(self, text: str):
+        self.message.setText(text)
+        self.statusBar().showMessage(text, 15000)
+
+    def _caller_name(self, s: CallSnapshot) -> tuple[str, str]:
+        if self.directory is not None:
+            e = self.directory.by_number(s.peer_number)
+            if e is not None:
+                court = self.directory.court(e.court) if e.court else None
+                return e.name, " · ".join(x for x in (court.name if court else "", e.division) if x)
+        return s.peer_display, ""
+
+    def _on_call_incoming(self, s: CallSnapshot):
+        name, detail = self._caller_name(s)
+        self.popup.present(s, name, detail)
+        if not self.isActiveWindow():
+            self.raise_()
+            from PySide6.QtWidgets import QApplication
+            QApplication.alert(self)
+
+    def _on_call_changed(self, s: CallSnapshot):
+        if s.phase is not CallPhase.RINGING_IN:
+            self.popup.dismiss(s.call_id)
