@@ -1,0 +1,268 @@
+"""Opening, closing and migrating the local SQLite database.
+
+Storage side of the boundary: this package is the only place that imports
+peewee. Nothing is opened at import time; start-up code calls
+``open_database(path)`` once, and ``close_database()`` at shutdown. Models bind
+to ``database_proxy`` so that tests and frozen builds choose the file.
+
+Durability: the database runs in WAL mode with ``synchronous=NORMAL``. Every
+repository write is its own transaction; once ``COMMIT`` returns, the data is
+in the WAL file in the operating system's cache, so it survives the desktop
+being killed or crashing (the failure we expect on a seat's PC). Only a power
+cut or OS crash within a second or so of a commit can lose the last
+transactions, and even then the file is never corrupted. ``FULL`` would add an
+fsync per commit, paid on the thread that records a call; for call history
+that trade is not worth it. Pass ``synchronous="full"`` to choose otherwise.
+
+Schema versioning: ``PRAGMA user_version`` holds the number of migrations
+applied. ``MIGRATIONS`` is an append-only list; each entry runs in its own
+transaction together with the version bump. Write migrations as SQL, frozen at
+the time they are added (never ``Model.create_table``), because models change
+later and an old migration must still build the old shape.
+
+Errors: every sqlite/peewee failure that a seat could meet (disk full,
+read-only file, locked, damaged file) is raised as ``StorageError`` with a
+stable ``code`` and an English message; the UI translates by code.
+"""
+from __future__ import annotations
+
+import errno
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+import peewee
+
+database_proxy = peewee.DatabaseProxy()
+
+# code -> message a seat can act on (the UI translates via tr() by code).
+MESSAGES: dict[str, str] = {
+    "disk_full": "The disk is full, so the call history could not be saved. "
+                 "Free some disk space or call IT staff.",
+    "read_only": "The data file is read-only, so nothing can be saved. "
+                 "Call IT staff to check the file permissions.",
+    "locked": "The data file is in use by another program. "
+              "Close other copies of the desktop and try again.",
+    "corrupt": "The data file is damaged. Call IT staff to restore it from a backup.",
+    "cannot_open": "The data file could not be opened. Call IT staff.",
+    "io_error": "The disk reported an error while saving. Call IT staff.",
+    "schema_too_new": "The data file was written by a newer version of the desktop. "
+                      "Install the newer version or call IT staff.",
+    "not_open": "The data file is not open.",
+    "error": "Saving or reading local data failed. Call IT staff.",
+}
+
+
+class StorageError(Exception):
+    """A storage failure explained for a seat.
+
+    ``code`` is stable (one of ``MESSAGES``); ``detail`` keeps the original
+    text for the log. ``str(error)`` is the seat-facing message.
+    """
+
+    def __init__(self, code: str, detail: str = "", message: str | None = None):
+        self.code = code if code in MESSAGES else "error"
+        self.detail = detail
+        self.message = message or MESSAGES[self.code]
+        super().__init__(self.message)
+
+    def __repr__(self) -> str:
+        return f"StorageError(code={self.code!r}, detail={self.detail!r})"
+
+
+def _code_of_sqlite(exc: BaseException) -> str:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc).lower()
+    if name == "SQLITE_FULL" or "disk is full" in text:
+        return "disk_full"
+    if name.startswith("SQLITE_READONLY") or "readonly database" in text:
+        return "read_only"
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "is locked" in text:
+        return "locked"
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or \
+            "not a database" in text or "malformed" in text:
+        return "corrupt"
+    if name.startswith("SQLITE_CANTOPEN") or "unable to open" in text:
+        return "cannot_open"
+    if name.startswith("SQLITE_IOERR") or "disk i/o error" in text:
+        return "io_error"
+    return "error"
+
+
+def translate_error(exc: BaseException) -> StorageError:
+    """Map a peewee, sqlite3 or OS error to a StorageError."""
+    if isinstance(exc, StorageError):
+        return exc
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            code = "disk_full"
+        elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            code = "read_only"
+        else:
+            code = "cannot_open"
+        return StorageError(code, str(exc))
+    # SQLite rolls back by itself on SQLITE_FULL and some I/O errors; peewee's
+    # own rollback then fails with "no transaction is active", and the real
+    # cause is only in the exception chain. Take the first specific code.
+    first: StorageError | None = None
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        # peewee wraps the sqlite3 exception as its first argument.
+        orig = current.args[0] if current.args and \
+            isinstance(current.args[0], BaseException) else current
+        error = StorageError(_code_of_sqlite(orig), str(orig))
+        if error.code != "error":
+            return error
+        first = first or error
+        current = current.__cause__ or current.__context__
+    return first or StorageError("error", str(exc))
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """Re-raise database and OS errors inside the block as StorageError."""
+    try:
+        yield
+    except StorageError:
+        raise
+    except (peewee.PeeweeException, sqlite3.Error, OSError) as exc:
+        raise translate_error(exc) from exc
+
+
+def current_database() -> peewee.SqliteDatabase:
+    """The open database, or StorageError('not_open')."""
+    db = database_proxy.obj
+    if db is None:
+        raise StorageError("not_open", "open_database() has not been called")
+    return db
+
+
+@contextmanager
+def transaction() -> Iterator[peewee.SqliteDatabase]:
+    """One committed-or-rolled-back transaction; errors become StorageError.
+
+    The commit happens before the block's caller continues, so what a
+    repository wrote is on disk (see the module docstring) when it returns.
+    """
+    db = current_database()
+    with storage_errors():
+        with db.atomic():
+            yield db
+
+
+# --- schema migrations -------------------------------------------------------
+
+Migration = Callable[[peewee.SqliteDatabase], None]
+
+
+def _sql(*statements: str) -> Migration:
+    def run(db: peewee.SqliteDatabase) -> None:
+        for statement in statements:
+            db.execute_sql(statement)
+    return run
+
+
+MIGRATIONS: list[Migration] = [
+    # 1: call history and settings.
+    _sql(
+        """CREATE TABLE call_record (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            sip_call_id TEXT NOT NULL DEFAULT '',
+            direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+            peer_uri TEXT NOT NULL DEFAULT '',
+            peer_number TEXT NOT NULL DEFAULT '',
+            peer_display TEXT NOT NULL DEFAULT '',
+            started_at REAL NOT NULL,
+            answered_at REAL,
+            ended_at REAL,
+            duration_s REAL NOT NULL DEFAULT 0,
+            result TEXT,
+            reason TEXT NOT NULL DEFAULT '',
+            account TEXT NOT NULL DEFAULT '',
+            updated_at REAL NOT NULL
+        )""",
+        "CREATE INDEX call_record_sip_call_id ON call_record (sip_call_id)",
+        "CREATE INDEX call_record_started_at ON call_record (started_at)",
+        "CREATE INDEX call_record_peer_number ON call_record (peer_number)",
+        """CREATE TABLE setting (
+            key TEXT PRIMARY KEY NOT NULL,
+            value TEXT NOT NULL,
+            updated_at REAL NOT NULL
+        )""",
+    ),
+    # Append new migrations here (seat states, queue samples, work orders...).
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: peewee.SqliteDatabase) -> int:
+    return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
+
+
+def _migrate(db: peewee.SqliteDatabase) -> None:
+    current = schema_version(db)
+    if current > SCHEMA_VERSION:
+        raise StorageError(
+            "schema_too_new",
+            f"file has schema {current}, this build knows {SCHEMA_VERSION}")
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        with db.atomic():
+            MIGRATIONS[version - 1](db)
+            # user_version lives in the file header and commits with the DDL.
+            db.execute_sql(f"PRAGMA user_version = {int(version)}")
+
+
+def open_database(path: Path, *, synchronous: str = "normal") -> peewee.SqliteDatabase:
+    """Open (creating if needed) the database at ``path`` and bind the models.
+
+    Applies pending migrations. Raises StorageError when the file cannot be
+    opened, is damaged, or was written by a newer schema.
+    """
+    path = Path(path)
+    if database_proxy.obj is not None:
+        close_database()
+    db = peewee.SqliteDatabase(
+        str(path),
+        timeout=5.0,
+        pragmas=[
+            ("journal_mode", "wal"),
+            ("synchronous", synchronous),
+            ("foreign_keys", 1),
+            ("busy_timeout", 5000),
+        ],
+    )
+    try:
+        with storage_errors():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db.connect()
+            mode = db.execute_sql("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StorageError("cannot_open", f"journal_mode is {mode}, not wal")
+            _migrate(db)
+    except BaseException:
+        if not db.is_closed():
+            db.close()
+        raise
+    database_proxy.initialize(db)
+    return db
+
+
+def close_database() -> None:
+    """Close the connection and unbind the models (safe to call twice).
+
+    peewee keeps one connection per thread; this closes the calling thread's.
+    Call it from the thread that opened the database, after worker threads
+    that used it have stopped.
+    """
+    db = database_proxy.obj
+    if db is None:
+        return
+    try:
+        if not db.is_closed():
+            db.close()
+    finally:
+        database_proxy.initialize(None)

@@ -1,0 +1,62 @@
+"""peewee models for the local database.
+
+Storage side of the boundary: only app/storage imports this module; the rest of
+the application sees the plain dataclasses the repositories return. The tables
+themselves are created by the SQL migrations in ``app.storage.db`` (frozen
+history); these models must describe the same columns, which a test checks.
+
+Models bind to ``database_proxy``; nothing connects at import time.
+
+Room for later tables (seat states, queue samples, work orders): add a model
+here and a migration at the end of ``db.MIGRATIONS``, then add it to
+``ALL_MODELS``.
+"""
+from __future__ import annotations
+
+import peewee
+
+from app.storage.db import database_proxy
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class CallRecord(BaseModel):
+    """One call in the seat's history; written at offer/dial, answer and end.
+
+    ``result`` is NULL while the call is still going (or when the desktop was
+    killed mid-call; see HistoryRepository.close_interrupted).
+    """
+    id = peewee.AutoField()
+    sip_call_id = peewee.TextField(default="", index=True)
+    direction = peewee.TextField()                 # CallDirection value: in/out
+    peer_uri = peewee.TextField(default="")
+    peer_number = peewee.TextField(default="", index=True)
+    peer_display = peewee.TextField(default="")
+    started_at = peewee.FloatField(index=True)     # epoch seconds
+    answered_at = peewee.FloatField(null=True)
+    ended_at = peewee.FloatField(null=True)
+    duration_s = peewee.FloatField(default=0.0)    # talk time, answer to end
+    result = peewee.TextField(null=True)           # CallResult value
+    reason = peewee.TextField(default="")          # e.g. "486 Busy Here"
+    account = peewee.TextField(default="")         # our SIP account (AOR)
+    updated_at = peewee.FloatField()
+
+    class Meta:
+        table_name = "call_record"
+
+
+class Setting(BaseModel):
+    """A key and its JSON-encoded value. Never a password (see settings_repo)."""
+    key = peewee.TextField(primary_key=True)
+    value = peewee.TextField()                     # JSON text
+    updated_at = peewee.FloatField()
+
+    class Meta:
+        table_name = "setting"
+
+
+ALL_MODELS: tuple[type[BaseModel], ...] = (CallRecord, Setting)

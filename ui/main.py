@@ -1,0 +1,177 @@
+"""Application start-up: the only place that wires store, SIP engine and windows.
+
+`python -m ui.main --demo` starts the embedded default (a local Kamailio with
+the project's configuration, an echo line, the consulting judge's line and a
+demo caller) and the softphone registered as seat 8001.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_API", "pyside6")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+from PySide6.QtCore import QLocale, QTimer, QTranslator  # noqa: E402
+from PySide6.QtWidgets import QApplication, QDialog  # noqa: E402
+
+from app import paths  # noqa: E402
+from app.domain.accounts import AccountSettings, Transport  # noqa: E402
+from app.domain.calls import RegState  # noqa: E402
+from app.domain.directory import Directory  # noqa: E402
+
+log = logging.getLogger("hotline")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="hotline12368", description="12368 hotline desk")
+    p.add_argument("--demo", action="store_true", help="start the embedded local platform")
+    p.add_argument("--seat", default="8001", help="seat number to use in the demo")
+    p.add_argument("--data-dir", type=Path, help="folder for the local store")
+    p.add_argument("--lang", default="", help="zh_CN or en (default: the system's)")
+    p.add_argument("--screenshot", type=Path, help="save a PNG of the window once registered, then quit")
+    p.add_argument("--quit-after", type=float, default=0, help="quit after N seconds (tests)")
+    p.add_argument("--sip-trace", action="store_true", help="log every SIP message")
+    return p.parse_args(argv)
+
+
+def install_translator(app: QApplication, lang: str) -> QTranslator | None:
+    name = lang or QLocale.system().name()
+    if not name.startswith("zh"):
+        return None
+    tr = QTranslator(app)
+    if tr.load(str(paths.resource("i18n", "hotline_zh_CN.qm"))):
+        app.installTranslator(tr)
+        return tr
+    return None
+
+
+class Desk:
+    """Everything one running desktop owns, torn down in reverse order."""
+
+    def __init__(self, args):
+        from app.services.call_history import CallHistoryService
+        from app.storage.db import open_database
+        from app.storage.history_repo import HistoryRepository
+        from app.storage.settings_repo import SettingsRepository
+        from sip.engine import SipEngine
+
+        self.args = args
+        self.data_dir = args.data_dir or paths.user_data_dir()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = open_database(self.data_dir / "desk.sqlite3")
+        self.settings = SettingsRepository()
+        self.directory = Directory.load(paths.resource("directory.json"))
+        self.history = CallHistoryService(HistoryRepository())
+        self.platform = None
+        self.engine = SipEngine(log_dir=paths.log_dir(), sip_trace=args.sip_trace)
+        self.engine.start()
+        self.ringer = _make_ringer()
+
+    def account_settings(self) -> AccountSettings | None:
+        if self.args.demo:
+            from deploy.demo import DemoPlatform
+            self.platform = DemoPlatform(self.data_dir / "demo", self.directory, seat=self.args.seat)
+            self.platform.start()
+            return self.platform.seat_settings()
+        saved = self.settings.get("account")
+        if not saved:
+            return None
+        return AccountSettings(server=saved.get("server", ""), user=saved.get("user", ""),
+                               password=_password_for(saved.get("user", "")),
+                               display_name=saved.get("display_name", ""),
+                               transport=Transport(saved.get("transport", "tcp")),
+                               outbound_proxy=saved.get("outbound_proxy", ""),
+                               auto_answer=bool(saved.get("auto_answer", False)))
+
+    def close(self):
+        from app.storage.db import close_database
+        if self.ringer is not None:
+            try:
+                self.ringer.stop()
+            except Exception:
+                pass
+        self.engine.shutdown()
+        if self.platform is not None:
+            self.platform.stop()
+        close_database()
+
+
+def _password_for(user: str) -> str:
+    # Passwords belong to the OS credential store (the installer issue wires keyring).
+    return os.environ.get("HOTLINE_SIP_PASSWORD", "")
+
+
+def _make_ringer():
+    try:
+        from sip.audio.bridge import Ringer
+        return Ringer()
+    except Exception as e:  # no audio library or device: calls still ring on screen
+        log.info("no ringer: %s", e)
+        return None
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(paths.APP_NAME)
+    install_translator(app, args.lang)
+
+    from ui.softphone.controller import PhoneController
+    from ui.softphone.settings_dialog import SettingsDialog
+    from ui.softphone.window import SoftphoneWindow
+
+    desk = Desk(args)
+    controller = PhoneController(desk.engine, desk.history, desk.ringer)
+    window = SoftphoneWindow(desk.engine, controller, desk.directory, desk.history)
+
+    def apply(settings: AccountSettings):
+        controller.auto_answer = settings.auto_answer
+        try:
+            desk.engine.set_account(settings)
+        except Exception as e:
+            window.show_problem(str(e))
+
+    def edit_settings():
+        current = desk.engine.account.settings if desk.engine.account else None
+        dlg = SettingsDialog(current, parent=window)
+        if dlg.exec() == QDialog.Accepted:
+            s = dlg.account_settings()
+            desk.settings.set("account", {"server": s.server, "user": s.user,
+                                          "display_name": s.display_name,
+                                          "transport": s.transport.value,
+                                          "outbound_proxy": s.outbound_proxy,
+                                          "auto_answer": s.auto_answer})
+            apply(s)
+
+    window.settingsRequested.connect(edit_settings)
+    settings = desk.account_settings()
+    window.show()
+    if settings is not None:
+        apply(settings)
+    elif not args.screenshot:
+        QTimer.singleShot(0, edit_settings)
+
+    t0 = time.monotonic()
+    if args.screenshot:
+        def shot(snap):
+            if snap.state is RegState.REGISTERED:
+                log.info("registered after %.2f s", time.monotonic() - t0)
+                QTimer.singleShot(300, lambda: (window.grab().save(str(args.screenshot)), app.quit()))
+        desk.engine.registrationChanged.connect(shot)
+        QTimer.singleShot(20000, app.quit)
+    if args.quit_after:
+        QTimer.singleShot(int(args.quit_after * 1000), app.quit)
+    try:
+        return app.exec()
+    finally:
+        desk.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
