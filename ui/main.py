@@ -66,7 +66,9 @@ class Desk:
         self.db = open_database(self.data_dir / "desk.sqlite3")
         self.settings = SettingsRepository()
         self.directory = Directory.load(paths.resource("directory.json"))
-        self.history = CallHistoryService(HistoryRepository())
+        repo = HistoryRepository()
+        repo.close_interrupted()  # rows a kill left open
+        self.history = CallHistoryService(repo)
         self.platform = None
         self.engine = SipEngine(log_dir=paths.log_dir(), sip_trace=args.sip_trace)
         self.engine.start()

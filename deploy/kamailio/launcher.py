@@ -1,0 +1,624 @@
+"""Run the project's Kamailio (registrar, proxy, presence server) as a subprocess.
+
+Standard library only (no Qt, no pjsua2), so tests, the demo and real
+deployments can all use it::
+
+    from deploy.kamailio.launcher import KamailioServer, SipUser
+
+    with KamailioServer(tmp_path, users=[SipUser("1001", "secret")]) as srv:
+        srv.uri("1001", "tcp")        # 'sip:1001@127.0.0.1:PORT;transport=tcp'
+
+Command line (foreground until Ctrl-C)::
+
+    python -m deploy.kamailio.launcher --users users.json \
+        --udp-port 5060 --tcp-port 5060 --workdir /var/lib/hotline-kamailio
+
+See docs/kamailio.md for what the configuration does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+__all__ = ["SipUser", "KamailioServer", "KamailioError", "find_kamailio", "CONFIG_PATH"]
+
+CONFIG_PATH = Path(__file__).resolve().with_name("kamailio.cfg")
+
+
+class KamailioError(RuntimeError):
+    """Kamailio could not be started (the message carries the tail of its log)."""
+
+
+@dataclass
+class SipUser:
+    user: str
+    password: str
+    display: str = ""
+
+
+def find_kamailio() -> str:
+    """Path of the kamailio binary: /usr/sbin/kamailio, else PATH."""
+    for cand in ("/usr/sbin/kamailio", "/usr/local/sbin/kamailio"):
+        if os.access(cand, os.X_OK):
+            return cand
+    found = shutil.which("kamailio")
+    if found:
+        return found
+    raise KamailioError("kamailio binary not found (apt-get install kamailio)")
+
+
+# --------------------------------------------------------------------------
+# Database schemas (from Kamailio 5.6 utils/kamctl: db_sqlite and dbtext)
+# --------------------------------------------------------------------------
+
+_SUBSCRIBER_SQL = """
+CREATE TABLE IF NOT EXISTS version (
+    id INTEGER PRIMARY KEY NOT NULL,
+    table_name VARCHAR(32) NOT NULL,
+    table_version INTEGER DEFAULT 0 NOT NULL,
+    CONSTRAINT version_table_name_idx UNIQUE (table_name)
+);
+INSERT OR IGNORE INTO version (table_name, table_version) values ('version','1');
+CREATE TABLE IF NOT EXISTS subscriber (
+    id INTEGER PRIMARY KEY NOT NULL,
+    username VARCHAR(64) DEFAULT '' NOT NULL,
+    domain VARCHAR(64) DEFAULT '' NOT NULL,
+    password VARCHAR(64) DEFAULT '' NOT NULL,
+    ha1 VARCHAR(128) DEFAULT '' NOT NULL,
+    ha1b VARCHAR(128) DEFAULT '' NOT NULL,
+    CONSTRAINT subscriber_account_idx UNIQUE (username, domain)
+);
+CREATE INDEX IF NOT EXISTS subscriber_username_idx ON subscriber (username);
+INSERT OR IGNORE INTO version (table_name, table_version) values ('subscriber','7');
+"""
+
+_PRESENCE_SQL = """
+CREATE TABLE IF NOT EXISTS version (
+    id INTEGER PRIMARY KEY NOT NULL,
+    table_name VARCHAR(32) NOT NULL,
+    table_version INTEGER DEFAULT 0 NOT NULL,
+    CONSTRAINT version_table_name_idx UNIQUE (table_name)
+);
+INSERT OR IGNORE INTO version (table_name, table_version) values ('version','1');
+CREATE TABLE IF NOT EXISTS presentity (
+    id INTEGER PRIMARY KEY NOT NULL,
+    username VARCHAR(64) NOT NULL,
+    domain VARCHAR(64) NOT NULL,
+    event VARCHAR(64) NOT NULL,
+    etag VARCHAR(128) NOT NULL,
+    expires INTEGER NOT NULL,
+    received_time INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    sender VARCHAR(255) NOT NULL,
+    priority INTEGER DEFAULT 0 NOT NULL,
+    ruid VARCHAR(64),
+    CONSTRAINT presentity_presentity_idx UNIQUE (username, domain, event, etag),
+    CONSTRAINT presentity_ruid_idx UNIQUE (ruid)
+);
+CREATE INDEX IF NOT EXISTS presentity_presentity_expires ON presentity (expires);
+CREATE INDEX IF NOT EXISTS presentity_account_idx ON presentity (username, domain, event);
+INSERT OR IGNORE INTO version (table_name, table_version) values ('presentity','5');
+CREATE TABLE IF NOT EXISTS active_watchers (
+    id INTEGER PRIMARY KEY NOT NULL,
+    presentity_uri VARCHAR(255) NOT NULL,
+    watcher_username VARCHAR(64) NOT NULL,
+    watcher_domain VARCHAR(64) NOT NULL,
+    to_user VARCHAR(64) NOT NULL,
+    to_domain VARCHAR(64) NOT NULL,
+    event VARCHAR(64) DEFAULT 'presence' NOT NULL,
+    event_id VARCHAR(64),
+    to_tag VARCHAR(128) NOT NULL,
+    from_tag VARCHAR(128) NOT NULL,
+    callid VARCHAR(255) NOT NULL,
+    local_cseq INTEGER NOT NULL,
+    remote_cseq INTEGER NOT NULL,
+    contact VARCHAR(255) NOT NULL,
+    record_route TEXT,
+    expires INTEGER NOT NULL,
+    status INTEGER DEFAULT 2 NOT NULL,
+    reason VARCHAR(64),
+    version INTEGER DEFAULT 0 NOT NULL,
+    socket_info VARCHAR(64) NOT NULL,
+    local_contact VARCHAR(255) NOT NULL,
+    from_user VARCHAR(64) NOT NULL,
+    from_domain VARCHAR(64) NOT NULL,
+    updated INTEGER NOT NULL,
+    updated_winfo INTEGER NOT NULL,
+    flags INTEGER DEFAULT 0 NOT NULL,
+    user_agent VARCHAR(255) DEFAULT '',
+    CONSTRAINT active_watchers_active_watchers_idx UNIQUE (callid, to_tag, from_tag)
+);
+CREATE INDEX IF NOT EXISTS active_watchers_active_watchers_expires ON active_watchers (expires);
+CREATE INDEX IF NOT EXISTS active_watchers_active_watchers_pres ON active_watchers (presentity_uri, event);
+CREATE INDEX IF NOT EXISTS active_watchers_updated_idx ON active_watchers (updated);
+CREATE INDEX IF NOT EXISTS active_watchers_updated_winfo_idx ON active_watchers (updated_winfo, presentity_uri);
+INSERT OR IGNORE INTO version (table_name, table_version) values ('active_watchers','12');
+CREATE TABLE IF NOT EXISTS watchers (
+    id INTEGER PRIMARY KEY NOT NULL,
+    presentity_uri VARCHAR(255) NOT NULL,
+    watcher_username VARCHAR(64) NOT NULL,
+    watcher_domain VARCHAR(64) NOT NULL,
+    event VARCHAR(64) DEFAULT 'presence' NOT NULL,
+    status INTEGER NOT NULL,
+    reason VARCHAR(64),
+    inserted_time INTEGER NOT NULL,
+    CONSTRAINT watchers_watcher_idx UNIQUE (presentity_uri, watcher_username, watcher_domain, event)
+);
+INSERT OR IGNORE INTO version (table_name, table_version) values ('watchers','3');
+CREATE TABLE IF NOT EXISTS xcap (
+    id INTEGER PRIMARY KEY NOT NULL,
+    username VARCHAR(64) NOT NULL,
+    domain VARCHAR(64) NOT NULL,
+    doc BLOB NOT NULL,
+    doc_type INTEGER NOT NULL,
+    etag VARCHAR(128) NOT NULL,
+    source INTEGER NOT NULL,
+    doc_uri VARCHAR(255) NOT NULL,
+    port INTEGER NOT NULL,
+    CONSTRAINT xcap_doc_uri_idx UNIQUE (doc_uri)
+);
+CREATE INDEX IF NOT EXISTS xcap_account_doc_type_idx ON xcap (username, domain, doc_type);
+CREATE INDEX IF NOT EXISTS xcap_account_doc_type_uri_idx ON xcap (username, domain, doc_type, doc_uri);
+CREATE INDEX IF NOT EXISTS xcap_account_doc_uri_idx ON xcap (username, domain, doc_uri);
+INSERT OR IGNORE INTO version (table_name, table_version) values ('xcap','4');
+"""
+
+# db_text tables for rls and pua (rls on db_sqlite crashes Kamailio 5.6.3).
+_DBTEXT_TABLES = {
+    "version": "id(int,auto) table_name(string) table_version(int) \n"
+    "0:version:1\n0:pua:7\n0:rls_presentity:1\n0:rls_watchers:3\n0:xcap:4\n",
+    "rls_presentity": "id(int,auto) rlsubs_did(string) resource_uri(string) content_type(string) "
+    "presence_state(string) expires(int) updated(int) auth_state(int) reason(string) \n",
+    "rls_watchers": "id(int,auto) presentity_uri(string) to_user(string) to_domain(string) "
+    "watcher_username(string) watcher_domain(string) event(string) event_id(string,null) "
+    "to_tag(string) from_tag(string) callid(string) local_cseq(int) remote_cseq(int) "
+    "contact(string) record_route(string,null) expires(int) status(int) reason(string) "
+    "version(int) socket_info(string) local_contact(string) from_user(string) "
+    "from_domain(string) updated(int) \n",
+    "xcap": "id(int,auto) username(string) domain(string) doc(string) doc_type(int) "
+    "etag(string) source(int) doc_uri(string) port(int) \n",
+    "pua": "id(int,auto) pres_uri(string) pres_id(string) event(int) expires(int) "
+    "desired_expires(int) flag(int) etag(string) tuple_id(string,null) watcher_uri(string) "
+    "call_id(string) to_tag(string) from_tag(string) cseq(int) record_route(string,null) "
+    "contact(string) remote_contact(string) version(int) extra_headers(string) \n",
+}
+
+
+def _port_free(host: str, port: int) -> bool:
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            if kind == socket.SOCK_STREAM:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, port))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+
+
+def pick_free_port(host: str = "127.0.0.1", avoid: Iterable[int] = ()) -> int:
+    """A port that is free for both UDP and TCP on host (never 5060/5061)."""
+    avoid = set(avoid) | {5060, 5061}
+    for _ in range(200):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((host, 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port not in avoid and _port_free(host, port):
+            return port
+    raise KamailioError("no free port found")
+
+
+def _sqlite_exec(path: Path, script: str) -> None:
+    con = sqlite3.connect(str(path), timeout=10)
+    try:
+        con.execute("PRAGMA journal_mode=WAL")
+        con.executescript(script)
+        con.commit()
+    finally:
+        con.close()
+
+
+class KamailioServer:
+    """One Kamailio process on loopback (or any host) with its own workdir.
+
+    Ports given as None are picked free at construction time, UDP and TCP on
+    the same number when possible; they stay fixed across restart().
+    """
+
+    def __init__(
+        self,
+        workdir: Path,
+        host: str = "127.0.0.1",
+        udp_port: int | None = None,
+        tcp_port: int | None = None,
+        users: Iterable[SipUser] = (),
+        shm_mb: int = 64,
+        debug: int = 1,
+    ) -> None:
+        self.workdir = Path(workdir).resolve()
+        self._host = host
+        if udp_port is None and tcp_port is None:
+            udp_port = tcp_port = pick_free_port(host)
+        elif udp_port is None:
+            udp_port = tcp_port if _port_free(host, tcp_port) else pick_free_port(host)  # type: ignore[arg-type]
+        elif tcp_port is None:
+            tcp_port = udp_port if _port_free(host, udp_port) else pick_free_port(host)
+        self._udp_port = int(udp_port)
+        self._tcp_port = int(tcp_port)  # type: ignore[arg-type]
+        self._users: dict[str, SipUser] = {}
+        for u in users:
+            self._users[u.user] = u
+        self.shm_mb = int(shm_mb)
+        self.debug = int(debug)
+        self.config = CONFIG_PATH
+        self.binary = find_kamailio()
+        self._proc: subprocess.Popen | None = None
+        self._log_fh = None
+
+    # ---------------------------------------------------------------- paths
+    @property
+    def rundir(self) -> Path:
+        return self.workdir / "run"
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "kamailio.log"
+
+    @property
+    def pid_path(self) -> Path:
+        return self.rundir / "kamailio.pid"
+
+    @property
+    def subscriber_db(self) -> Path:
+        return self.workdir / "subscriber.sqlite"
+
+    @property
+    def presence_db(self) -> Path:
+        return self.workdir / "presence.sqlite"
+
+    @property
+    def dbtext_dir(self) -> Path:
+        return self.workdir / "dbtext"
+
+    # ---------------------------------------------------------- addressing
+    @property
+    def host(self) -> str:
+        return self._host
+
+    @property
+    def domain(self) -> str:
+        return self._host
+
+    @property
+    def udp_port(self) -> int:
+        return self._udp_port
+
+    @property
+    def tcp_port(self) -> int:
+        return self._tcp_port
+
+    @property
+    def users(self) -> list[SipUser]:
+        return list(self._users.values())
+
+    def _port_for(self, transport: str) -> int:
+        t = transport.lower()
+        if t == "udp":
+            return self._udp_port
+        if t == "tcp":
+            return self._tcp_port
+        raise ValueError(f"unsupported transport {transport!r} (udp or tcp)")
+
+    def uri(self, user: str, transport: str = "udp") -> str:
+        """AoR with the server's address, e.g. sip:1001@127.0.0.1:5071;transport=tcp."""
+        port = self._port_for(transport)
+        suffix = "" if transport.lower() == "udp" else f";transport={transport.lower()}"
+        return f"sip:{user}@{self._host}:{port}{suffix}"
+
+    def registrar_uri(self, transport: str = "udp") -> str:
+        port = self._port_for(transport)
+        suffix = "" if transport.lower() == "udp" else f";transport={transport.lower()}"
+        return f"sip:{self._host}:{port}{suffix}"
+
+    # ----------------------------------------------------------- provision
+    def _provision(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.rundir.mkdir(parents=True, exist_ok=True)
+        _sqlite_exec(self.subscriber_db, _SUBSCRIBER_SQL)
+        _sqlite_exec(self.presence_db, _PRESENCE_SQL)
+        self.dbtext_dir.mkdir(parents=True, exist_ok=True)
+        for name, content in _DBTEXT_TABLES.items():
+            path = self.dbtext_dir / name
+            if name == "version" or not path.exists():
+                path.write_text(content)
+        for u in self._users.values():
+            self._write_user(u)
+
+    def _write_user(self, user: SipUser) -> None:
+        con = sqlite3.connect(str(self.subscriber_db), timeout=10)
+        try:
+            con.execute(
+                "INSERT INTO subscriber (username, domain, password, ha1, ha1b) "
+                "VALUES (?, ?, ?, '', '') ON CONFLICT(username, domain) "
+                "DO UPDATE SET password = excluded.password",
+                (user.user, self.domain, user.password),
+            )
+            con.commit()
+        finally:
+            con.close()
+
+    def add_user(self, user: SipUser) -> None:
+        """Add or update a subscriber; takes effect at once, also while running."""
+        self._users[user.user] = user
+        if self.subscriber_db.exists() or self.running:
+            self._write_user(user)
+
+    def remove_user(self, name: str) -> None:
+        self._users.pop(name, None)
+        if self.subscriber_db.exists():
+            con = sqlite3.connect(str(self.subscriber_db), timeout=10)
+            try:
+                con.execute("DELETE FROM subscriber WHERE username = ?", (name,))
+                con.commit()
+            finally:
+                con.close()
+
+    # ------------------------------------------------------------ process
+    def command(self) -> list[str]:
+        """The kamailio command line (also useful to run it by hand)."""
+
+        def s(value: str) -> str:
+            return '"' + value.replace('"', '\\"') + '"'
+
+        defines = {
+            "LISTEN_IP": self._host,
+            "UDP_PORT": str(self._udp_port),
+            "TCP_PORT": str(self._tcp_port),
+            "SIP_DOMAIN": s(self.domain),
+            "PRES_SERVER": s(f"sip:{self._host}:{self._udp_port}"),
+            "RLS_SERVER": s(f"sip:rls@{self._host}:{self._udp_port}"),
+            "DBURL": s(f"sqlite://{self.subscriber_db}"),
+            "DBFILE_JOURNAL": s(f"{self.subscriber_db}=WAL;"),
+            "PRES_DBURL": s(f"sqlite://{self.presence_db}"),
+            "PRES_DBFILE_JOURNAL": s(f"{self.presence_db}=WAL;"),
+            "DBTEXT_URL": s(f"text://{self.dbtext_dir}"),
+            "DBG_LEVEL": str(self.debug),
+        }
+        cmd = [self.binary, "-f", str(self.config), "-DD", "-E",
+               "-Y", str(self.rundir), "-P", str(self.pid_path),
+               "-m", str(self.shm_mb), "-M", "16"]
+        for k, v in defines.items():
+            cmd += ["-A", f"{k}={v}"]
+        return cmd
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def start(self, timeout: float = 10.0) -> None:
+        if self.running:
+            return
+        self._provision()
+        for stale in (self.pid_path,):
+            stale.unlink(missing_ok=True)
+        self._log_fh = open(self.log_path, "ab", buffering=0)
+        self._log_fh.write(f"\n==== start {time.strftime('%Y-%m-%d %H:%M:%S')} ====\n".encode())
+        self._proc = subprocess.Popen(
+            self.command(),
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_fh,
+            stderr=subprocess.STDOUT,
+            cwd=str(self.workdir),
+            start_new_session=True,  # own process group: stop/kill reach the workers too
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._proc.poll() is not None:
+                rc = self._proc.returncode
+                self._cleanup()
+                raise KamailioError(f"kamailio exited with {rc} during start:\n{self.log_tail()}")
+            if self._probe(0.2):
+                return
+            if time.monotonic() > deadline:
+                self.kill()
+                raise KamailioError(f"kamailio did not answer within {timeout}s:\n{self.log_tail()}")
+
+    def _probe(self, wait: float) -> bool:
+        """True once OPTIONS over UDP gets a reply and the TCP port accepts."""
+        branch = "z9hG4bK" + uuid.uuid4().hex[:16]
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.bind((self._host, 0))
+            lport = sock.getsockname()[1]
+            msg = (
+                f"OPTIONS sip:{self._host}:{self._udp_port} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP {self._host}:{lport};branch={branch};rport\r\n"
+                f"Max-Forwards: 70\r\n"
+                f"From: <sip:launcher@{self._host}>;tag={uuid.uuid4().hex[:8]}\r\n"
+                f"To: <sip:{self._host}:{self._udp_port}>\r\n"
+                f"Call-ID: {uuid.uuid4().hex}@launcher\r\n"
+                f"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+            )
+            sock.settimeout(wait)
+            sock.sendto(msg.encode(), (self._host, self._udp_port))
+            data, _ = sock.recvfrom(65535)
+            if not data.startswith(b"SIP/2.0"):
+                return False
+        except OSError:  # timeout, ICMP port unreachable
+            time.sleep(0.02)
+            return False
+        finally:
+            sock.close()
+        try:
+            with socket.create_connection((self._host, self._tcp_port), timeout=wait):
+                return True
+        except OSError:
+            return False
+
+    def _signal_group(self, sig: int) -> None:
+        if self._proc is None:
+            return
+        try:
+            os.killpg(self._proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            try:
+                self._proc.send_signal(sig)
+            except ProcessLookupError:
+                pass
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """SIGTERM, wait, then SIGKILL; idempotent."""
+        if self._proc is None:
+            return
+        if self._proc.poll() is None:
+            self._signal_group(signal.SIGTERM)
+            try:
+                self._proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        # workers may outlive a dead main process: sweep the group
+        self._signal_group(signal.SIGKILL)
+        try:
+            self._proc.wait(2)
+        except subprocess.TimeoutExpired:
+            pass
+        self._cleanup()
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (simulates a crashed server)."""
+        if self._proc is None:
+            return
+        self._signal_group(signal.SIGKILL)
+        try:
+            self._proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        self._cleanup()
+
+    def _wait_group_gone(self, timeout: float = 3.0) -> None:
+        """Wait until no process of the group is left (SIGKILLed workers are
+        orphans, reaped by init a moment later: up to ~1 s here)."""
+        if self._proc is None:
+            return
+        pgid = self._proc.pid
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except (ProcessLookupError, PermissionError):
+                return
+            time.sleep(0.02)
+
+    def _cleanup(self) -> None:
+        self._wait_group_gone()
+        self._proc = None
+        if self._log_fh is not None:
+            self._log_fh.close()
+            self._log_fh = None
+        self.pid_path.unlink(missing_ok=True)
+        # give the kernel a moment to release the TCP listener
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline and not _port_free(self._host, self._tcp_port):
+            time.sleep(0.02)
+
+    def restart(self, timeout: float = 10.0) -> None:
+        """stop() then start() on the same ports; registrations are lost."""
+        self.stop()
+        self.start(timeout)
+
+    def __enter__(self) -> "KamailioServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def __del__(self) -> None:  # last resort: never leave a server behind
+        try:
+            if self._proc is not None and self._proc.poll() is None:
+                self._signal_group(signal.SIGKILL)
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return (f"<KamailioServer {self._host} udp:{self._udp_port} tcp:{self._tcp_port} "
+                f"{state} {self.workdir}>")
+
+
+def load_users(path: Path) -> list[SipUser]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return [SipUser(str(d["user"]), str(d["password"]), str(d.get("display", ""))) for d in data]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m deploy.kamailio.launcher",
+                                 description="Run the 12368 Kamailio in the foreground.")
+    ap.add_argument("--users", type=Path, help='JSON list of {"user","password","display"}')
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--udp-port", type=int, default=None)
+    ap.add_argument("--tcp-port", type=int, default=None)
+    ap.add_argument("--workdir", type=Path, default=Path("kamailio-run"))
+    ap.add_argument("--shm-mb", type=int, default=64)
+    ap.add_argument("--debug", type=int, default=1)
+    args = ap.parse_args(argv)
+
+    users = load_users(args.users) if args.users else []
+    srv = KamailioServer(args.workdir, host=args.host, udp_port=args.udp_port,
+                         tcp_port=args.tcp_port, users=users, shm_mb=args.shm_mb,
+                         debug=args.debug)
+    stop = False
+
+    def _on_signal(signum, frame):  # noqa: ARG001
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    try:
+        srv.start()
+    except KamailioError as e:
+        print(e, file=sys.stderr)
+        return 1
+    print(f"kamailio running: {srv.registrar_uri('udp')} / {srv.registrar_uri('tcp')}, "
+          f"domain {srv.domain}, {len(users)} users, log {srv.log_path}", flush=True)
+    try:
+        while not stop:
+            if not srv.running:
+                print("kamailio exited:\n" + srv.log_tail(), file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+    finally:
+        srv.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
