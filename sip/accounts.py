@@ -37,7 +37,7 @@ def _uri(host: str, transport: Transport) -> str:
     return f"sip:{host}"
 
 
-def build_config(s: AccountSettings, transport_id: int) -> pj.AccountConfig:
+def build_config(s: AccountSettings, transport_id: int, bind: str = "") -> pj.AccountConfig:
     cfg = pj.AccountConfig()
     name = s.display_name.replace('"', "")
     cfg.idUri = f'"{name}" <{s.aor}>' if name else s.aor
@@ -57,6 +57,8 @@ def build_config(s: AccountSettings, transport_id: int) -> pj.AccountConfig:
     cfg.natConfig.viaRewriteUse = 0
     cfg.natConfig.sdpNatRewriteUse = 0
     cfg.natConfig.udpKaIntervalSec = 0
+    if bind:
+        cfg.mediaConfig.transportConfig.boundAddress = bind
     cfg.callConfig.holdType = pj.PJSUA_CALL_HOLD_TYPE_RFC3264
     cfg.presConfig.publishEnabled = False
     return cfg

@@ -66,8 +66,11 @@ class SipEngine(QObject):
     _instance_alive = False
 
     def __init__(self, log_dir: Path | None = None, sip_trace: bool = False,
-                 user_agent: str = "12368-desk/0.1", parent: QObject | None = None):
+                 user_agent: str = "12368-desk/0.1", bind_address: str = "",
+                 parent: QObject | None = None):
         super().__init__(parent)
+        # SIP and RTP bind here ("" = all interfaces); the demo and tests use loopback.
+        self._bind = bind_address or os.environ.get("HOTLINE_SIP_BIND", "")
         if SipEngine._instance_alive:
             raise SipError("only one SIP engine per process")
         self._log_dir = log_dir
@@ -114,7 +117,7 @@ class SipEngine(QObject):
         for t, kind in ((Transport.UDP, pj.PJSIP_TRANSPORT_UDP), (Transport.TCP, pj.PJSIP_TRANSPORT_TCP)):
             tc = pj.TransportConfig()
             tc.port = 0
-            tc.boundAddress = os.environ.get("HOTLINE_SIP_BIND", "")
+            tc.boundAddress = self._bind
             self._transports[t] = ep.transportCreate(kind, tc)
         ep.libStart()
         ep.audDevManager().setNullDev()
@@ -152,11 +155,7 @@ class SipEngine(QObject):
         self._started = False
         self._timer.stop()
         ep = self.ep
-        for c in list(self._calls.values()):
-            try:
-                c.hangup(pj.CallOpParam(True))
-            except pj.Error:
-                pass
+        self._hangup_all()
         if self.account is not None:
             try:
                 if self.account.getInfo().regIsActive:
@@ -190,6 +189,15 @@ class SipEngine(QObject):
         except Exception:  # pragma: no cover
             pass
 
+    def _hangup_all(self) -> None:
+        # In its own function: a loop variable left in shutdown()'s frame would
+        # keep a Call alive past libDestroy, which aborts the process.
+        for c in list(self._calls.values()):
+            try:
+                c.hangup(pj.CallOpParam(True))
+            except pj.Error:
+                pass
+
     @property
     def started(self) -> bool:
         return self._started
@@ -203,7 +211,7 @@ class SipEngine(QObject):
             raise SipError("incomplete account settings: " + ", ".join(bad))
         self.remove_account()
         acc = SeatAccount(self, settings)
-        cfg = build_config(settings, self._transport_id(settings.transport))
+        cfg = build_config(settings, self._transport_id(settings.transport), self._bind)
         try:
             acc.create(cfg, True)
         except pj.Error as e:
@@ -295,19 +303,41 @@ class SipEngine(QObject):
         c = self._call(call_id)
         if c.local_hold:
             return
-        self._do(lambda: c.setHold(pj.CallOpParam(True)))
         c.local_hold = True
+        self._reinvite(c.local_id, hold=True)
         self._call_changed(c)
 
     def resume(self, call_id: int) -> None:
         c = self._call(call_id)
         if not c.local_hold:
             return
-        prm = pj.CallOpParam(True)
-        prm.opt.flag = pj.PJSUA_CALL_UNHOLD
-        self._do(lambda: c.reinvite(prm))
         c.local_hold = False
+        self._reinvite(c.local_id, hold=False)
         self._call_changed(c)
+
+    def _reinvite(self, call_id: int, hold: bool, deadline: float | None = None) -> None:
+        """Send the hold or resume re-INVITE now, or shortly if the previous one
+        is still pending (a seat may press hold and resume faster than the peer
+        answers). Retries look the call up by id: a timer must never keep a
+        pjsua2 Call alive (it would outlive libDestroy)."""
+        deadline = deadline or time.monotonic() + 3.0
+        c = self._calls.get(call_id)
+        if c is None or c.phase is CallPhase.ENDED or c.local_hold != hold:
+            return
+        prm = pj.CallOpParam(True)
+        try:
+            if hold:
+                c.setHold(prm)
+            else:
+                prm.opt.flag = pj.PJSUA_CALL_UNHOLD
+                c.reinvite(prm)
+        except pj.Error as e:
+            if time.monotonic() >= deadline:
+                raise SipError(_err(e)) from e
+            QTimer.singleShot(50, lambda: self._reinvite(call_id, hold, deadline))
+        finally:
+            del c
+            self._flush_soon()
 
     def set_muted(self, call_id: int, muted: bool) -> None:
         c = self._call(call_id)
@@ -480,7 +510,8 @@ class SipEngine(QObject):
         self._pending.append((self.transferProgressed, (c.local_id, code, reason, final)))
         if final and 200 <= code < 300:
             # The other side took over; our leg is done.
-            QTimer.singleShot(0, lambda: self.hangup(c.local_id))
+            call_id = c.local_id  # capture the id, never the Call (lifetime)
+            QTimer.singleShot(0, lambda: self.hangup(call_id))
         if final:
             c.transfer_pending = False
 

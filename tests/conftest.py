@@ -18,6 +18,8 @@ import traceback
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+# SIP and RTP of the app under test stay on loopback.
+os.environ["HOTLINE_SIP_BIND"] = "127.0.0.1"
 
 import pytest  # noqa: E402
 
@@ -101,7 +103,9 @@ def peer(kamailio):
     made = []
 
     def make(user, transport="udp", **kw):
+        from PySide6.QtWidgets import QApplication
         a = PeerAgent(name=f"peer{user}", tcp=(transport == "tcp"))
+        a.idle = QApplication.processEvents  # keep the engine under test polling
         a.start()
         made.append(a)
         port = kamailio.tcp_port if transport == "tcp" else kamailio.udp_port

@@ -70,7 +70,8 @@ class Desk:
         repo.close_interrupted()  # rows a kill left open
         self.history = CallHistoryService(repo)
         self.platform = None
-        self.engine = SipEngine(log_dir=paths.log_dir(), sip_trace=args.sip_trace)
+        self.engine = SipEngine(log_dir=paths.log_dir(), sip_trace=args.sip_trace,
+                                bind_address="127.0.0.1" if args.demo else "")
         self.engine.start()
         self.ringer = _make_ringer()
 

@@ -1,0 +1,697 @@
+"""The softphone's own audio path: pjsua2 conference bridge <-> OS sound devices.
+
+pjsua2's wheel has no sound device (only the null device), so call audio reaches the
+headset through one ``pj.AudioMediaPort`` (mono, 16-bit, the conference clock rate,
+20 ms frames) bridged to two PortAudio streams (sounddevice): an InputStream for the
+microphone and an OutputStream for the speaker, on separate devices.
+
+Threads (four of them touch this module; only one may call pjsua2):
+
+* GUI thread (the SIP engine): ``create``, ``media``, ``open_devices``, ``close_devices``,
+  ``poll_errors``, levels, ``stats``, ``destroy``. Only ``create``/``destroy``/``media``
+  call pjsua2, and they must run on the thread that polls ``ep.libHandleEvents``.
+* pjmedia's clock thread (the null device's master port) calls ``onFrameRequested`` /
+  ``onFrameReceived`` every 20 ms. It is a pj-registered thread, so no
+  ``libRegisterThread`` is needed; the callbacks touch only the MediaFrame they are
+  given and numpy ring buffers, never raise (a Python exception escaping a SWIG director
+  in that thread would abort the process) and never block.
+* PortAudio's two callback threads: they only copy to/from the ring buffers and never
+  call pjsua2.
+* A small watchdog thread of the bridge notices streams that died or stalled (headset
+  unplugged), queues a message for ``poll_errors`` and falls back to the system default
+  device or, failing that, to silence; the call goes on. It never calls pjsua2.
+
+Buffers: two single-producer/single-consumer int16 rings. Mic ring (bridge rate):
+PortAudio writes, pjmedia reads one frame per tick; when it holds more than 80 ms
+the reader drops the excess down to one frame (drift: mic clock faster than pjmedia's),
+when it holds less than a frame the frame is silence (mic slower). Speaker ring (device
+rate): pjmedia writes, PortAudio reads; playback starts after 40 ms of priming (20 ms
+glitched, stack-notes); above 100 ms the reader drops down to 40 ms; on an underrun the
+rest of the block is silence and priming starts again.
+
+Frames are read and written through ctypes on the ``std::vector<unsigned char>`` behind
+``MediaFrame.buf`` (a SWIG ``ByteVector``): its first two words are begin/end pointers in
+libstdc++ and MSVC alike. The layout is checked once at ``create()``; if the check fails
+the slow, safe path (``bytes(frame.buf)``) is used.
+
+No OS device at all (CI container without PipeWire, remote session without sound):
+``open_devices`` raises ``AudioDeviceError``; the engine keeps the call on the null device
+(the far end hears silence, nothing is played) and shows the message.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import math
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import pjsua2 as pj
+
+from . import devices as _dev
+from .devices import AudioDevice, AudioDeviceError
+from .tones import Ringer
+
+__all__ = ["AudioBridge", "AudioDeviceError", "BridgeStats", "Ringer", "SILENCE_DBFS"]
+
+log = logging.getLogger(__name__)
+
+SILENCE_DBFS = -100.0          # what the level meters report for digital silence
+PRIME_MS = 40                  # speaker priming
+SPK_HIGH_MS = 100              # speaker ring above this: drop back to PRIME_MS
+MIC_HIGH_MS = 80               # mic ring above this: drop back to one frame
+STALL_S = 1.0                  # no callback for this long: the stream is dead
+WATCHDOG_S = 0.1
+
+_AUDIO = pj.PJMEDIA_FRAME_TYPE_AUDIO
+_NONE = pj.PJMEDIA_FRAME_TYPE_NONE
+_PTR = ctypes.c_void_p
+_PTR_SIZE = ctypes.sizeof(ctypes.c_void_p)
+
+
+# --------------------------------------------------------------------------- frames
+
+def _vector_ptrs(vec) -> tuple[int, int]:
+    """(begin, end) of the std::vector behind a SWIG ByteVector proxy."""
+    addr = int(vec.this)
+    return (_PTR.from_address(addr).value or 0, _PTR.from_address(addr + _PTR_SIZE).value or 0)
+
+
+def _ctypes_layout_ok() -> bool:
+    try:
+        probe = bytes(range(1, 50))
+        vec = pj.ByteVector(list(probe))
+        b, e = _vector_ptrs(vec)
+        if e - b != len(probe) or ctypes.string_at(b, e - b) != probe:
+            return False
+        vec.resize(4000)
+        b, e = _vector_ptrs(vec)
+        ctypes.memset(b, 7, 4000)
+        return e - b == 4000 and vec[3999] == 7
+    except Exception:  # noqa: BLE001
+        return False
+
+
+# --------------------------------------------------------------------------- rings
+
+class _Ring:
+    """Single-producer single-consumer ring of int16. The writer owns ``w``, the reader
+    owns ``r``; both only grow. Under the GIL each assignment is atomic and the data is
+    copied before the index that publishes it."""
+
+    def __init__(self, capacity: int, rate: int) -> None:
+        self.buf = np.zeros(capacity, np.int16)
+        self.cap = capacity
+        self.rate = rate
+        self.w = 0
+        self.r = 0
+
+    def fill(self) -> int:
+        return self.w - self.r
+
+    def write(self, x: np.ndarray) -> int:
+        """Writer side. Returns samples dropped because the ring was full."""
+        n = len(x)
+        free = self.cap - (self.w - self.r)
+        dropped = 0
+        if n > free:
+            dropped, n = n - free, free
+        if n:
+            i = self.w % self.cap
+            first = min(n, self.cap - i)
+            self.buf[i:i + first] = x[:first]
+            if n > first:
+                self.buf[:n - first] = x[first:n]
+            self.w += n
+        return dropped
+
+    def read_into(self, out: np.ndarray, n: int) -> int:
+        """Reader side. Copies up to n samples into out[:n]; returns how many."""
+        n = min(n, self.w - self.r)
+        if n > 0:
+            i = self.r % self.cap
+            first = min(n, self.cap - i)
+            out[:first] = self.buf[i:i + first]
+            if n > first:
+                out[first:n] = self.buf[:n - first]
+            self.r += n
+        return max(n, 0)
+
+    def skip(self, n: int) -> None:
+        """Reader side: drop the n oldest samples."""
+        self.r += max(0, min(n, self.w - self.r))
+
+
+# --------------------------------------------------------------------------- resampling
+
+class _Resampler:
+    """Streaming linear-interpolation resampler with an anti-alias FIR when it
+    decimates. Only used when a device refuses the bridge rate (e.g. WASAPI shared mode
+    without auto-convert); pulse/PipeWire/ALSA-plug/MME resample by themselves."""
+
+    def __init__(self, in_rate: int, out_rate: int) -> None:
+        self.i, self.o = int(in_rate), int(out_rate)
+        self.t = 0                      # next output position, in units of 1/o input samples
+        self.prev = 0.0
+        self.fir = None
+        if self.i > self.o:
+            taps = 31
+            fc = 0.45 * self.o / self.i
+            k = np.arange(taps) - (taps - 1) / 2
+            h = 2 * fc * np.sinc(2 * fc * k) * np.hamming(taps)
+            self.fir = h / h.sum()
+            self.hist = np.zeros(taps - 1)
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        x = x.astype(np.float64)
+        if self.fir is not None:
+            ext = np.concatenate([self.hist, x])
+            self.hist = ext[-(len(self.fir) - 1):]
+            x = np.convolve(ext, self.fir, mode="valid")
+        n = len(x)
+        if n == 0:
+            return np.zeros(0, np.int16)
+        limit = n * self.o
+        if self.t >= limit:
+            self.t -= limit
+            self.prev = x[-1]
+            return np.zeros(0, np.int16)
+        k = -(-(limit - self.t) // self.i)          # ceil
+        pos = (self.t + np.arange(k, dtype=np.int64) * self.i)
+        idx = pos // self.o
+        frac = (pos % self.o) / self.o
+        ext = np.concatenate([[self.prev], x])
+        y = ext[idx] * (1 - frac) + ext[idx + 1] * frac
+        self.t = int(self.t + k * self.i - limit)
+        self.prev = x[-1]
+        return np.clip(np.rint(y), -32768, 32767).astype(np.int16)
+
+
+# --------------------------------------------------------------------------- stats
+
+@dataclass(frozen=True)
+class BridgeStats:
+    mic_device: str | None
+    speaker_device: str | None
+    mic_buffer_ms: float        # average mic ring fill (what pjmedia has not taken yet)
+    speaker_buffer_ms: float    # average speaker ring fill (priming + jitter)
+    mic_stream_ms: float        # PortAudio's input latency
+    speaker_stream_ms: float    # PortAudio's output latency
+    added_latency_ms: float     # bridge's added one-way latency mic->pjmedia + pjmedia->speaker
+    mic_underruns: int          # frames pjmedia got silence because the mic was late
+    mic_overruns: int           # times the mic ring was trimmed (mic clock fast / ring full)
+    speaker_underruns: int      # playback blocks partly silent (pjmedia late)
+    speaker_overruns: int       # times the speaker ring was trimmed (pjmedia fast / ring full)
+    device_xruns: int           # PortAudio input overflow / output underflow flags
+    callback_errors: int        # exceptions swallowed in callbacks (should be 0)
+    frames_to_pjmedia: int
+    frames_from_pjmedia: int
+
+
+def _dbfs(mean_square: float) -> float:
+    if mean_square <= 0:
+        return SILENCE_DBFS
+    return max(SILENCE_DBFS, 10 * math.log10(mean_square / (32768.0 ** 2)))
+
+
+class _Core:
+    """Everything the four threads share."""
+
+    def __init__(self, rate: int, spf: int) -> None:
+        self.rate, self.spf = rate, spf
+        self.dead = False
+        self.mic_ring = _Ring(rate * 2, rate)           # 2 s
+        self.mic_live = False                            # a mic stream feeds the ring
+        self.mic_flush = False
+        self.spk: tuple[_Ring, _Resampler | None] | None = None
+        self.out_frame = np.zeros(spf, np.int16)
+        self.out_addr = self.out_frame.ctypes.data
+        self.fast = True
+        # levels: (mean square, monotonic time)
+        self.in_level = (0.0, 0.0)
+        self.out_level = (0.0, 0.0)
+        # counters
+        self.mic_underruns = self.mic_overruns = 0
+        self.spk_underruns = self.spk_overruns = 0
+        self.xruns = self.cb_errors = 0
+        self.frames_to = self.frames_from = 0
+        self.mic_fill_avg = 0.0
+        self.spk_fill_avg = 0.0
+
+    # ---- pjmedia clock thread -------------------------------------------------------
+    def fill_frame(self, frame) -> None:
+        spf = self.spf
+        out = self.out_frame
+        ring = self.mic_ring
+        if self.mic_flush:
+            ring.skip(ring.fill())
+            self.mic_flush = False
+        avail = ring.fill()
+        if self.dead or not self.mic_live:
+            out.fill(0)
+        elif avail >= spf:
+            if avail > MIC_HIGH_MS * self.rate // 1000:
+                ring.skip(avail - spf)
+                self.mic_overruns += 1
+                avail = spf
+            ring.read_into(out, spf)
+            self.mic_fill_avg += 0.05 * ((avail - spf / 2) - self.mic_fill_avg)
+        else:
+            out.fill(0)
+            if ring.w:                      # the mic has delivered before: it is late
+                self.mic_underruns += 1
+        nbytes = spf * 2
+        if self.fast:
+            vec = frame.buf
+            vec.resize(nbytes)
+            begin, _ = _vector_ptrs(vec)
+            ctypes.memmove(begin, self.out_addr, nbytes)
+        else:
+            frame.buf = pj.ByteVector(out.tobytes())
+        frame.size = nbytes
+        frame.type = _AUDIO
+        self.frames_to += 1
+
+    def take_frame(self, frame) -> None:
+        if self.dead:
+            return
+        spk = self.spk
+        if spk is None:
+            return
+        ring, rs = spk
+        if frame.type == _AUDIO:
+            if self.fast:
+                begin, end = _vector_ptrs(frame.buf)
+                n = min(end - begin, frame.size) & ~1
+                x = np.frombuffer(ctypes.string_at(begin, n), np.int16) if n else None
+            else:
+                x = np.frombuffer(bytes(frame.buf), np.int16)
+        else:
+            x = None
+        if x is None or len(x) == 0:
+            x = np.zeros(self.spf, np.int16)
+        if rs is not None:
+            x = rs.process(x)
+        if ring.write(x):
+            self.spk_overruns += 1
+        self.frames_from += 1
+
+
+class _Port(pj.AudioMediaPort):
+    """The conference-bridge port. Both callbacks run on pjmedia's clock thread."""
+
+    def __init__(self, core: _Core) -> None:
+        super().__init__()
+        self._core = core
+
+    def onFrameRequested(self, frame) -> None:  # noqa: N802 - pjsua2 name
+        try:
+            self._core.fill_frame(frame)
+        except BaseException:  # noqa: BLE001 - must never propagate into C++
+            try:
+                self._core.cb_errors += 1
+                frame.type = _NONE
+                frame.size = 0
+            except BaseException:  # noqa: BLE001
+                pass
+
+    def onFrameReceived(self, frame) -> None:  # noqa: N802 - pjsua2 name
+        try:
+            self._core.take_frame(frame)
+        except BaseException:  # noqa: BLE001
+            try:
+                self._core.cb_errors += 1
+            except BaseException:  # noqa: BLE001
+                pass
+
+
+class _Stream:
+    """One PortAudio stream plus what the watchdog needs to judge it."""
+
+    def __init__(self, kind: str, device: AudioDevice, requested: str | None) -> None:
+        self.kind = kind                  # "mic" | "speaker"
+        self.device = device
+        self.requested = requested        # the name the engine asked for (None = default)
+        self.stream = None
+        self.last_cb = 0.0
+        self.started = 0.0
+        self.finished = False
+        self.closing = False
+        self.latency_s = 0.0
+
+
+# --------------------------------------------------------------------------- the bridge
+
+class AudioBridge:
+    """See the module docstring. All public methods: GUI thread only."""
+
+    def __init__(self, sample_rate: int = 16000, frame_ms: int = 20) -> None:
+        if sample_rate not in (8000, 16000, 32000, 48000):
+            raise ValueError("sample_rate must be a conference-bridge rate (8/16/32/48 kHz)")
+        self.sample_rate = int(sample_rate)
+        self.frame_ms = int(frame_ms)
+        self.spf = self.sample_rate * self.frame_ms // 1000
+        self._core = _Core(self.sample_rate, self.spf)
+        self._port: _Port | None = None
+        self._mic: _Stream | None = None
+        self._spk: _Stream | None = None
+        self._lock = threading.RLock()
+        self._errors: deque[str] = deque(maxlen=50)
+        self._watchdog: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    # ---- pjsua2 side (GUI thread) ------------------------------------------------------
+    def create(self) -> None:
+        """Create the AudioMediaPort. Call after ``ep.libStart()`` (and after the engine's
+        ``setNullDev()``), on the thread that polls ``libHandleEvents``."""
+        if self._port is not None:
+            return
+        self._core.fast = _ctypes_layout_ok()
+        if not self._core.fast:
+            log.warning("ByteVector layout check failed: using the slow frame copy")
+        fmt = pj.MediaFormatAudio()
+        fmt.type = pj.PJMEDIA_TYPE_AUDIO
+        fmt.clockRate = self.sample_rate
+        fmt.channelCount = 1
+        fmt.bitsPerSample = 16
+        fmt.frameTimeUsec = self.frame_ms * 1000
+        fmt.avgBps = fmt.maxBps = self.sample_rate * 16
+        port = _Port(self._core)
+        port.createPort("hotline-audio-bridge", fmt)
+        self._core.dead = False
+        self._port = port
+        self._start_watchdog()
+
+    @property
+    def media(self) -> pj.AudioMedia:
+        """The bridge's conference port: ``call_media.startTransmit(bridge.media)`` plays
+        the caller, ``bridge.media.startTransmit(call_media)`` sends the microphone."""
+        if self._port is None:
+            raise RuntimeError("AudioBridge.create() has not been called")
+        return self._port
+
+    def destroy(self) -> None:
+        """Close the streams and drop the port. Call before ``ep.libDestroy()``, after the
+        calls' media stopped transmitting to/from ``media``."""
+        self.close_devices()
+        self._stop.set()
+        if self._watchdog is not None:
+            self._watchdog.join(timeout=2)
+            self._watchdog = None
+        self._core.dead = True
+        port, self._port = self._port, None
+        del port  # the C++ destructor removes it from the conference bridge
+
+    # ---- devices (GUI thread) ----------------------------------------------------------
+    def open_devices(self, mic: str | None, speaker: str | None) -> None:
+        """Open (or switch) the microphone and speaker. None or "" = system default.
+        Raises AudioDeviceError (seat-readable) if either cannot be opened; in that case
+        nothing stays open and the call remains on the null device (silence)."""
+        with self._lock:
+            self._close_locked()
+            try:
+                mic_dev = _dev.find_device(mic, output=False)
+                spk_dev = _dev.find_device(speaker, output=True)
+                self._spk = self._open_stream("speaker", spk_dev, speaker)
+                self._mic = self._open_stream("mic", mic_dev, mic)
+            except AudioDeviceError:
+                self._close_locked()
+                raise
+            except Exception as exc:  # noqa: BLE001 - PortAudio errors become seat messages
+                self._close_locked()
+                raise AudioDeviceError(f"无法打开声卡。Cannot open the audio device: {exc}") from exc
+
+    def close_devices(self) -> None:
+        with self._lock:
+            self._close_locked()
+
+    def devices_open(self) -> tuple[str | None, str | None]:
+        """(mic name, speaker name) actually in use, None where silent."""
+        with self._lock:
+            return (self._mic.device.name if self._mic else None,
+                    self._spk.device.name if self._spk else None)
+
+    # ---- meters, errors, stats (GUI thread) --------------------------------------------
+    def input_level_dbfs(self) -> float:
+        ms, t = self._core.in_level
+        return _dbfs(ms) if time.monotonic() - t < 0.5 else SILENCE_DBFS
+
+    def output_level_dbfs(self) -> float:
+        ms, t = self._core.out_level
+        return _dbfs(ms) if time.monotonic() - t < 0.5 else SILENCE_DBFS
+
+    def poll_errors(self) -> list[str]:
+        out = []
+        while self._errors:
+            out.append(self._errors.popleft())
+        return out
+
+    @property
+    def stats(self) -> BridgeStats:
+        c = self._core
+        mic, spk = self._mic, self._spk
+        mic_buf = max(0.0, c.mic_fill_avg) * 1000 / c.rate if mic else 0.0
+        spk_pair = c.spk
+        spk_ring_rate = spk_pair[0].rate if spk_pair is not None else None
+        spk_buf = c.spk_fill_avg * 1000 / spk_ring_rate if (spk and spk_ring_rate) else 0.0
+        mic_lat = mic.latency_s * 1000 if mic else 0.0
+        spk_lat = spk.latency_s * 1000 if spk else 0.0
+        return BridgeStats(
+            mic_device=mic.device.name if mic else None,
+            speaker_device=spk.device.name if spk else None,
+            mic_buffer_ms=round(mic_buf, 1), speaker_buffer_ms=round(spk_buf, 1),
+            mic_stream_ms=round(mic_lat, 1), speaker_stream_ms=round(spk_lat, 1),
+            added_latency_ms=round(mic_buf + spk_buf + mic_lat + spk_lat, 1),
+            mic_underruns=c.mic_underruns, mic_overruns=c.mic_overruns,
+            speaker_underruns=c.spk_underruns, speaker_overruns=c.spk_overruns,
+            device_xruns=c.xruns, callback_errors=c.cb_errors,
+            frames_to_pjmedia=c.frames_to, frames_from_pjmedia=c.frames_from,
+        )
+
+    # ---- streams -------------------------------------------------------------------------
+    def _open_stream(self, kind: str, dev: AudioDevice, requested: str | None) -> _Stream:
+        sd = _dev.sd
+        if sd is None:
+            raise AudioDeviceError("未安装 PortAudio。No audio system (PortAudio missing).")
+        st = _Stream(kind, dev, requested)
+        is_out = kind == "speaker"
+        max_ch = dev.max_out if is_out else dev.max_in
+        extra = None
+        if sys.platform == "win32":
+            try:
+                extra = sd.WasapiSettings(auto_convert=True)
+            except Exception:  # noqa: BLE001 - not WASAPI / old sounddevice
+                extra = None
+        attempts = []
+        for rate in dict.fromkeys([self.sample_rate, int(dev.default_rate or 48000)]):
+            for ch in (1, 2):
+                if ch <= max(1, max_ch):
+                    attempts.append((rate, ch))
+        last_exc: Exception | None = None
+        for rate, ch in attempts:
+            cb = self._make_out_cb(st, rate) if is_out else self._make_in_cb(st, rate)
+            cls = sd.OutputStream if is_out else sd.InputStream
+            kwargs = dict(device=dev.index, samplerate=rate, channels=ch, dtype="int16",
+                          blocksize=rate // 100, latency="low", callback=cb,
+                          finished_callback=lambda st=st: setattr(st, "finished", True))
+            stream = None
+            for ex in ([extra, None] if extra is not None else [None]):
+                try:
+                    stream = cls(extra_settings=ex, **kwargs) if ex is not None else cls(**kwargs)
+                    break
+                except Exception as exc:  # noqa: BLE001
+                    last_exc = exc
+            if stream is None:
+                continue
+            if is_out:
+                ring = _Ring(rate * 2, rate)
+                rs = _Resampler(self.sample_rate, rate) if rate != self.sample_rate else None
+                self._core.spk_fill_avg = PRIME_MS * rate / 1000
+                self._core.spk = (ring, rs)
+            else:
+                self._core.mic_flush = True
+                self._core.mic_fill_avg = 0.0
+            st.stream = stream
+            st.latency_s = float(stream.latency)
+            st.started = st.last_cb = time.monotonic()
+            try:
+                stream.start()
+            except Exception as exc:  # noqa: BLE001
+                last_exc = exc
+                self._discard(st)
+                continue
+            _dev._stream_opened()
+            if not is_out:
+                self._core.mic_live = True
+            log.info("audio %s open: %s at %d Hz, %d ch, latency %.1f ms",
+                     kind, dev.name, rate, ch, st.latency_s * 1000)
+            return st
+        zh, en = ("扬声器/耳机", "speaker") if is_out else ("麦克风", "microphone")
+        raise AudioDeviceError(f"无法打开{zh}“{dev.name}”。Cannot open the {en} "
+                               f"'{dev.name}': {last_exc}")
+
+    def _make_in_cb(self, st: _Stream, rate: int):
+        core = self._core
+        rs = _Resampler(rate, self.sample_rate) if rate != self.sample_rate else None
+
+        def callback(indata, frames, _time, status):
+            try:
+                st.last_cb = time.monotonic()
+                if status:
+                    core.xruns += 1
+                x = indata[:, 0]
+                if rs is not None:
+                    x = rs.process(x)
+                xf = x.astype(np.float32)
+                core.in_level = (float(np.dot(xf, xf)) / max(1, len(xf)), st.last_cb)
+                if core.mic_ring.write(x):
+                    core.mic_overruns += 1
+            except Exception:  # noqa: BLE001 - never raise in PortAudio's thread
+                core.cb_errors += 1
+        return callback
+
+    def _make_out_cb(self, st: _Stream, rate: int):
+        core = self._core
+        prime = PRIME_MS * rate // 1000
+        high = SPK_HIGH_MS * rate // 1000
+        state = {"priming": True}
+        mono = np.zeros(rate, np.int16)
+
+        def callback(outdata, frames, _time, status):
+            try:
+                st.last_cb = time.monotonic()
+                if status:
+                    core.xruns += 1
+                spk = core.spk
+                if spk is None:
+                    outdata.fill(0)
+                    return
+                ring = spk[0]
+                avail = ring.fill()
+                if state["priming"]:
+                    if avail < prime:
+                        outdata.fill(0)
+                        return
+                    state["priming"] = False
+                if avail > high:
+                    ring.skip(avail - prime)
+                    core.spk_overruns += 1
+                    avail = prime
+                core.spk_fill_avg += 0.05 * (avail - frames / 2 - core.spk_fill_avg)
+                buf = mono[:frames] if frames <= len(mono) else np.zeros(frames, np.int16)
+                n = ring.read_into(buf, frames)
+                if n < frames:
+                    buf[n:] = 0
+                    core.spk_underruns += 1
+                    state["priming"] = True
+                outdata[:, 0] = buf
+                if outdata.shape[1] > 1:
+                    outdata[:, 1:] = outdata[:, :1]
+                bf = buf.astype(np.float32)
+                core.out_level = (float(np.dot(bf, bf)) / max(1, frames), st.last_cb)
+            except Exception:  # noqa: BLE001
+                core.cb_errors += 1
+                try:
+                    outdata.fill(0)
+                except Exception:  # noqa: BLE001
+                    pass
+        return callback
+
+    def _discard(self, st: _Stream | None) -> None:
+        if st is None or st.stream is None:
+            return
+        st.closing = True
+        stream, st.stream = st.stream, None
+        try:
+            stream.abort()
+        except Exception:  # noqa: BLE001
+            pass
+        try:
+            stream.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _close_one(self, kind: str) -> None:
+        st = self._mic if kind == "mic" else self._spk
+        if st is None:
+            return
+        if kind == "mic":
+            self._core.mic_live = False
+            self._mic = None
+        else:
+            self._spk = None
+        had = st.stream is not None
+        self._discard(st)
+        if had:
+            _dev._stream_closed()
+        if kind == "speaker":
+            self._core.spk = None
+
+    def _close_locked(self) -> None:
+        self._close_one("mic")
+        self._close_one("speaker")
+
+    # ---- watchdog ----------------------------------------------------------------------
+    def _start_watchdog(self) -> None:
+        if self._watchdog is not None:
+            return
+        self._stop.clear()
+        t = threading.Thread(target=self._watch, name="audio-bridge-watchdog", daemon=True)
+        self._watchdog = t
+        t.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(WATCHDOG_S):
+            try:
+                with self._lock:
+                    for kind in ("mic", "speaker"):
+                        self._check(kind)
+            except Exception as exc:  # noqa: BLE001 - the watchdog must survive
+                log.exception("audio watchdog: %s", exc)
+
+    def _check(self, kind: str) -> None:
+        st = self._mic if kind == "mic" else self._spk
+        if st is None or st.stream is None:
+            return
+        now = time.monotonic()
+        stream = st.stream
+        try:
+            active = bool(stream.active)
+        except Exception:  # noqa: BLE001
+            active = False
+        stalled = now - st.last_cb > STALL_S and now - st.started > STALL_S
+        if not (st.finished or not active or stalled):
+            return
+        zh, en = ("扬声器/耳机", "speaker") if kind == "speaker" else ("麦克风", "microphone")
+        name = st.device.name
+        self._close_one(kind)
+        # Fallback 1: the system default device (unless that is what just failed).
+        fallback = None
+        try:
+            cand = _dev.find_device(None, output=(kind == "speaker"))
+            if cand.name != name or st.requested is not None:
+                fallback = self._open_stream(kind, cand, None)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("audio %s fallback failed: %s", kind, exc)
+        if fallback is not None:
+            if kind == "mic":
+                self._mic = fallback
+            else:
+                self._spk = fallback
+            self._errors.append(f"{zh}“{name}”已断开，已改用系统默认设备“{fallback.device.name}”。"
+                                f"The {en} '{name}' was disconnected; now using the system "
+                                f"default '{fallback.device.name}'.")
+        else:
+            what_zh = "对方听不到您的声音（已静音）" if kind == "mic" else "您听不到对方的声音"
+            what_en = "the caller cannot hear you (muted)" if kind == "mic" else \
+                "you cannot hear the caller"
+            self._errors.append(f"{zh}“{name}”已断开，{what_zh}；通话仍在继续，请检查耳机。"
+                                f"The {en} '{name}' was disconnected: {what_en}. The call goes "
+                                "on; check the headset.")
+        log.warning("audio %s '%s' failed (%s)", kind, name,
+                    "finished" if st.finished else ("stalled" if stalled else "inactive"))

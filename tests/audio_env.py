@@ -1,0 +1,360 @@
+"""A private, virtual sound system for audio tests (no sound card needed).
+
+``virtual_audio(tmpdir)`` starts, as children of the test process and all under
+``tmpdir``: a private ``dbus-daemon --session`` (wireplumber needs one), ``pipewire``,
+``wireplumber`` and ``pipewire-pulse``, with null sinks:
+
+* ``seat_speaker``  - the seat's speaker; record what was played with ``record()`` on its
+  monitor (``seat_speaker.monitor``).
+* ``seat_mic_src``  - feed for the microphone: ``play()`` writes into it, and its monitor
+  is the PortAudio input device ``seat_mic``.
+* ``seat_headset``  - a second speaker/mic pair (``seat_headset`` / ``seat_headset_mic``)
+  meant to be "unplugged" with ``unplug("seat_headset")``.
+* ``ringer``        - where a Ringer can ring.
+
+It writes an ALSA config (``ALSA_CONFIG_PATH``: alsa.conf plus one ``type pulse`` PCM
+per device, and ``default`` through pulse) so PortAudio lists those names, points this
+process at the private server (``XDG_RUNTIME_DIR``, ``PULSE_SERVER``) and re-initialises
+PortAudio (sounddevice initialises it at import, and PortAudio reads the ALSA config and
+scans devices only then). On exit every child is killed and the environment and
+PortAudio's device list are restored. The real home directory is never touched.
+
+Needs: pipewire, pipewire-pulse, wireplumber, dbus-daemon, pactl, pacat/parec,
+libasound2-plugins (the ALSA ``pulse`` plugin). ``missing_tools()`` says what is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+REQUIRED = ("pipewire", "pipewire-pulse", "wireplumber", "dbus-daemon", "pactl", "pacat", "parec")
+SINKS = ("seat_speaker", "seat_mic_src", "seat_headset", "ringer")
+# PortAudio device name -> pulse device
+PCMS = {
+    "seat_speaker": "seat_speaker",
+    "seat_mic": "seat_mic_src.monitor",
+    "seat_headset": "seat_headset",
+    "seat_headset_mic": "seat_headset.monitor",
+    "ringer": "ringer",
+    # for measurements from inside the test process (bench): write into the mic's feed,
+    # read what the speaker played
+    "seat_mic_feed": "seat_mic_src",
+    "seat_speaker_monitor": "seat_speaker.monitor",
+}
+_ENV_KEYS = ("XDG_RUNTIME_DIR", "PULSE_SERVER", "ALSA_CONFIG_PATH", "PIPEWIRE_RUNTIME_DIR")
+
+
+def missing_tools() -> list[str]:
+    missing = [t for t in REQUIRED if shutil.which(t) is None]
+    if not any(Path(p).exists() for p in (
+            "/usr/lib/x86_64-linux-gnu/alsa-lib/libasound_module_pcm_pulse.so",
+            "/usr/lib/aarch64-linux-gnu/alsa-lib/libasound_module_pcm_pulse.so",
+            "/usr/lib64/alsa-lib/libasound_module_pcm_pulse.so")):
+        missing.append("libasound2-plugins (ALSA pulse plugin)")
+    return missing
+
+
+class AudioEnvError(RuntimeError):
+    pass
+
+
+@dataclass
+class Recording:
+    proc: subprocess.Popen
+    chunks: list = field(default_factory=list)
+    thread: threading.Thread | None = None
+    started: float = 0.0
+
+    def stop(self) -> np.ndarray:
+        """Stop and return what was recorded (mono int16)."""
+        with contextlib.suppress(Exception):
+            self.proc.terminate()
+        try:
+            self.proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.thread is not None:
+            self.thread.join(timeout=3)
+        raw = b"".join(self.chunks)
+        return np.frombuffer(raw[: len(raw) // 2 * 2], "<i2").copy()
+
+
+class VirtualAudio:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.run = self.root / "run"
+        self.env = dict(os.environ)
+        self._procs: list[tuple[str, subprocess.Popen]] = []
+        self._saved_env: dict[str, str | None] = {}
+        self.alsa_conf = self.root / "asound.conf"
+        self.modules: dict[str, str] = {}
+        self.startup_s = 0.0
+
+    # ---- lifecycle ---------------------------------------------------------------------
+    def start(self) -> None:
+        t0 = time.monotonic()
+        self.run.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.run, 0o700)
+        for sub in ("state", "config", "cache"):
+            (self.root / sub).mkdir(exist_ok=True)
+        bus = self.run / "bus"
+        self.env.update({
+            "XDG_RUNTIME_DIR": str(self.run),
+            "PIPEWIRE_RUNTIME_DIR": str(self.run),
+            "DBUS_SESSION_BUS_ADDRESS": f"unix:path={bus}",
+            "XDG_STATE_HOME": str(self.root / "state"),
+            "XDG_CONFIG_HOME": str(self.root / "config"),
+            "XDG_CACHE_HOME": str(self.root / "cache"),
+            "PULSE_SERVER": f"unix:{self.run / 'pulse' / 'native'}",
+            "PIPEWIRE_LOG_LEVEL": "1",
+            "WIREPLUMBER_DEBUG": "1",
+        })
+        for k in ("DISPLAY", "WAYLAND_DISPLAY", "PULSE_SINK", "PULSE_SOURCE"):
+            self.env.pop(k, None)
+        self._spawn("dbus-daemon", ["dbus-daemon", "--session", "--nofork", "--nopidfile",
+                                    f"--address=unix:path={bus}"])
+        self._wait(lambda: bus.exists(), "dbus-daemon socket")
+        self._spawn("pipewire", ["pipewire"])
+        self._wait(lambda: (self.run / "pipewire-0").exists(), "pipewire socket")
+        self._spawn("wireplumber", ["wireplumber"])
+        self._spawn("pipewire-pulse", ["pipewire-pulse"])
+        self._wait(lambda: self._ok(["pactl", "info"]), "pipewire-pulse")
+        for sink in SINKS:
+            self.modules[sink] = self.pactl("load-module", "module-null-sink", f"sink_name={sink}",
+                                            "channels=1", "channel_map=mono", "rate=48000",
+                                            f"sink_properties=device.description={sink}").strip()
+        self._wait(lambda: all(s in self.pactl("list", "short", "sinks") for s in SINKS),
+                   "null sinks")
+        self.pactl("set-default-sink", "seat_speaker")
+        self.pactl("set-default-source", "seat_mic_src.monitor")
+        self._write_alsa_conf()
+        self._point_process_here()
+        self.startup_s = time.monotonic() - t0
+
+    def stop(self) -> None:
+        self._restore_process()
+        for name, proc in reversed(self._procs):
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.send_signal(signal.SIGTERM)
+        for name, proc in reversed(self._procs):
+            try:
+                proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=3)
+        self._procs.clear()
+
+    def pids(self) -> list[int]:
+        return [p.pid for _, p in self._procs]
+
+    # ---- helpers -----------------------------------------------------------------------
+    def _spawn(self, name: str, argv: list[str]) -> None:
+        log = open(self.root / f"{name}.log", "wb")
+        proc = subprocess.Popen(argv, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        self._procs.append((name, proc))
+
+    def _wait(self, cond, what: str, timeout: float = 10.0) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            for name, proc in self._procs:
+                if proc.poll() is not None:
+                    raise AudioEnvError(f"{name} exited ({proc.returncode}); see "
+                                        f"{self.root / (name + '.log')}")
+            if cond():
+                return
+            time.sleep(0.02)
+        raise AudioEnvError(f"timed out waiting for {what}")
+
+    def _ok(self, argv: list[str]) -> bool:
+        return subprocess.run(argv, env=self.env, capture_output=True, timeout=5).returncode == 0
+
+    def pactl(self, *args: str) -> str:
+        r = subprocess.run(["pactl", *args], env=self.env, capture_output=True, text=True,
+                           timeout=10)
+        if r.returncode != 0:
+            raise AudioEnvError(f"pactl {' '.join(args)}: {r.stderr.strip() or r.stdout.strip()}")
+        return r.stdout
+
+    def _write_alsa_conf(self) -> None:
+        lines = ["</usr/share/alsa/alsa.conf>",
+                 "pcm.!default { type pulse hint { show on description \"default\" } }",
+                 "ctl.!default { type pulse }"]
+        for pcm, dev in PCMS.items():
+            lines.append(f'pcm.{pcm} {{ type pulse device "{dev}" '
+                         f'hint {{ show on description "{pcm}" }} }}')
+        self.alsa_conf.write_text("\n".join(lines) + "\n")
+        self.env["ALSA_CONFIG_PATH"] = str(self.alsa_conf)
+
+    def _point_process_here(self) -> None:
+        for k in _ENV_KEYS:
+            self._saved_env[k] = os.environ.get(k)
+            os.environ[k] = self.env[k]
+        from sip.audio import devices
+        if not devices.rescan():
+            raise AudioEnvError("PortAudio streams are open: cannot rescan devices")
+
+    def _restore_process(self) -> None:
+        if not self._saved_env:
+            return
+        for k, v in self._saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        self._saved_env.clear()
+        from sip.audio import devices
+        devices.rescan()
+
+    # ---- signals in and out ------------------------------------------------------------
+    def play(self, samples: np.ndarray, rate: int = 16000, sink: str = "seat_mic_src",
+             wait: bool = False) -> subprocess.Popen:
+        """Play mono int16 samples into a sink (default: the microphone's feed)."""
+        proc = subprocess.Popen(
+            ["pacat", "--playback", f"--device={sink}", "--format=s16le", f"--rate={rate}",
+             "--channels=1", "--latency-msec=10", "--raw", "--client-name=test-play"],
+            env=self.env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        data = np.ascontiguousarray(samples, "<i2").tobytes()
+
+        def feed():
+            with contextlib.suppress(BrokenPipeError, ValueError, OSError):
+                proc.stdin.write(data)
+                proc.stdin.close()
+        t = threading.Thread(target=feed, daemon=True)
+        t.start()
+        if wait:
+            t.join()
+            proc.wait(timeout=len(samples) / rate + 10)
+        return proc
+
+    def start_recording(self, source: str = "seat_speaker.monitor",
+                        rate: int = 16000) -> Recording:
+        """Record a source (default: what the seat's speaker played) as mono int16."""
+        proc = subprocess.Popen(
+            ["parec", f"--device={source}", "--format=s16le", f"--rate={rate}", "--channels=1",
+             "--latency-msec=10", "--raw", "--client-name=test-rec"],
+            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL)
+        rec = Recording(proc=proc, started=time.monotonic())
+
+        def pump():
+            while True:
+                b = proc.stdout.read(3200)
+                if not b:
+                    break
+                rec.chunks.append(b)
+        rec.thread = threading.Thread(target=pump, daemon=True)
+        rec.thread.start()
+        return rec
+
+    def record(self, seconds: float, source: str = "seat_speaker.monitor",
+               rate: int = 16000) -> np.ndarray:
+        rec = self.start_recording(source, rate)
+        time.sleep(seconds)
+        return rec.stop()
+
+    def streams_on(self, sink: str) -> list[str]:
+        """PipeWire object ids of client streams playing to ``sink`` or recording from
+        its monitor."""
+        sinks = {s["name"]: s["index"] for s in json.loads(self.pactl("-f", "json", "list", "sinks"))}
+        sources = {s["name"]: s["index"] for s in
+                   json.loads(self.pactl("-f", "json", "list", "sources"))}
+        ids = []
+        for si in json.loads(self.pactl("-f", "json", "list", "sink-inputs")):
+            if si.get("sink") == sinks.get(sink):
+                ids.append(str(si["properties"]["object.id"]))
+        for so in json.loads(self.pactl("-f", "json", "list", "source-outputs")):
+            if so.get("source") == sources.get(f"{sink}.monitor"):
+                ids.append(str(so["properties"]["object.id"]))
+        return ids
+
+    def unplug(self, sink: str) -> list[str]:
+        """Emulate a headset pulled out: the sink goes away and so do the streams that
+        were on it.
+
+        A sound server on its own *moves* streams off a removed sink to the default one
+        (PortAudio then sees nothing at all); a USB headset on raw ALSA, or on WASAPI,
+        instead fails the stream. Destroying the client streams first reproduces that
+        failure, which is the case the bridge has to survive. Returns the ids destroyed."""
+        ids = self.streams_on(sink)
+        for i in ids:
+            subprocess.run(["pw-cli", "destroy", i], env=self.env, capture_output=True, timeout=5)
+        self.pactl("unload-module", self.modules.pop(sink))
+        return ids
+
+
+@contextlib.contextmanager
+def virtual_audio(tmpdir) -> VirtualAudio:
+    """Context manager: a running VirtualAudio under ``tmpdir``; everything is killed and
+    restored on exit, also on failure."""
+    missing = missing_tools()
+    if missing:
+        raise AudioEnvError("missing: " + ", ".join(missing))
+    va = VirtualAudio(Path(tmpdir))
+    try:
+        va.start()
+        yield va
+    finally:
+        va.stop()
+
+
+# --------------------------------------------------------------------------- analysis
+
+def tone_freq_and_level(samples: np.ndarray, rate: int) -> tuple[float, float]:
+    """(peak frequency in Hz, RMS level in dBFS) of int16 samples. Frequency: Hann-windowed
+    FFT peak refined by parabolic interpolation of the log magnitude."""
+    x = np.asarray(samples, np.float64)
+    if len(x) < 16:
+        return 0.0, -100.0
+    rms = np.sqrt(np.mean(x ** 2))
+    level = 20 * np.log10(rms / 32768.0) if rms > 0 else -100.0
+    xw = (x - x.mean()) * np.hanning(len(x))
+    spec = np.abs(np.fft.rfft(xw))
+    k = int(np.argmax(spec[1:])) + 1
+    if 1 <= k < len(spec) - 1:
+        a, b, c = np.log(spec[k - 1:k + 2] + 1e-12)
+        denom = a - 2 * b + c
+        delta = 0.5 * (a - c) / denom if denom != 0 else 0.0
+    else:
+        delta = 0.0
+    return (k + delta) * rate / len(x), float(level)
+
+
+def sine(freq: float, seconds: float, rate: int = 16000, dbfs: float = -12.0) -> np.ndarray:
+    """A sine at ``dbfs`` *RMS* (peak = RMS + 3 dB), int16."""
+    t = np.arange(int(seconds * rate)) / rate
+    amp = 10 ** (dbfs / 20) * np.sqrt(2) * 32767
+    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.int16)
+
+
+def active_segment(x: np.ndarray, rate: int, threshold_dbfs: float = -50.0,
+                   trim_s: float = 0.1) -> np.ndarray:
+    """The part of x between the first and last 10 ms block above threshold, with trim_s
+    cut from both ends (start/stop transients)."""
+    blk = rate // 100
+    n = len(x) // blk
+    if n == 0:
+        return x[:0]
+    b = x[: n * blk].astype(np.float64).reshape(n, blk)
+    lv = 10 * np.log10(np.mean(b ** 2, axis=1) / 32768.0 ** 2 + 1e-20)
+    on = np.nonzero(lv > threshold_dbfs)[0]
+    if len(on) == 0:
+        return x[:0]
+    start, end = on[0] * blk, (on[-1] + 1) * blk
+    t = int(trim_s * rate)
+    return x[start + t: end - t] if end - start > 2 * t else x[start:end]

@@ -1,0 +1,320 @@
+"""AudioBridge against a private PipeWire with null sinks (tests/audio_env.py).
+
+pjsua2 objects never live in test-function locals (a failing test's traceback would keep
+the proxies alive past libDestroy and abort the process, stack-notes): they belong to the
+``_Rig`` owned by the module-scoped fixture, whose teardown drops them before the
+endpoint is destroyed. Tests only see plain numbers.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.audio_env import (AudioEnvError, active_segment, missing_tools, sine,
+                             tone_freq_and_level, virtual_audio)
+
+pj = pytest.importorskip("pjsua2")
+
+_MISSING = missing_tools()
+pytestmark = pytest.mark.skipif(bool(_MISSING), reason="virtual audio needs: " + ", ".join(_MISSING))
+
+RATE = 16000
+TONE_VOLUME = 8192                                   # ToneDesc.volume = peak amplitude
+TONE_DBFS = 20 * np.log10(TONE_VOLUME / np.sqrt(2) / 32768)   # its RMS: -15.05 dBFS
+
+
+class _Rig:
+    """Owns the endpoint (unless one already exists) and every pjsua2 object of the
+    tests. ``close()`` drops them all, then destroys the endpoint it created."""
+
+    def __init__(self) -> None:
+        self.own_ep = False
+        try:
+            self.ep = pj.Endpoint.instance()
+        except Exception:  # noqa: BLE001 - no endpoint yet: make ours
+            self.ep = pj.Endpoint()
+            self.ep.libCreate()
+            cfg = pj.EpConfig()
+            cfg.uaConfig.threadCnt = 0
+            cfg.uaConfig.mainThreadOnly = True
+            cfg.medConfig.clockRate = RATE
+            cfg.medConfig.sndClockRate = RATE
+            cfg.logConfig.level = 1
+            cfg.logConfig.consoleLevel = 1
+            self.ep.libInit(cfg)
+            self.ep.libStart()
+            self.ep.audDevManager().setNullDev()
+            self.own_ep = True
+        self.objs: dict[str, object] = {}
+
+    def pump(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.ep.libHandleEvents(10)
+
+    def pump_until(self, cond, timeout: float) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if cond():
+                return True
+            self.ep.libHandleEvents(10)
+        return cond()
+
+    def tone_on(self, target, freq: int = 1000) -> None:
+        tg = pj.ToneGenerator()
+        tg.createToneGenerator(RATE, 1)
+        td = pj.ToneDesc()
+        td.freq1, td.freq2 = freq, 0
+        td.on_msec, td.off_msec = 1000, 0
+        td.volume = TONE_VOLUME
+        tds = pj.ToneDescVector()
+        tds.append(td)
+        tg.play(tds, True)
+        tg.startTransmit(target)
+        self.objs["tone"] = tg
+        self.objs["tone_target"] = target
+
+    def tone_off(self) -> None:
+        tg = self.objs.pop("tone", None)
+        target = self.objs.pop("tone_target", None)
+        if tg is not None:
+            try:
+                tg.stopTransmit(target)
+            except Exception:  # noqa: BLE001
+                pass
+            tg.stop()
+        del tg, target
+
+    def record_wav(self, source, path: Path) -> None:
+        rec = pj.AudioMediaRecorder()
+        rec.createRecorder(str(path))
+        source.startTransmit(rec)
+        self.objs["rec"] = rec
+        self.objs["rec_source"] = source
+
+    def stop_wav(self) -> None:
+        rec = self.objs.pop("rec", None)
+        src = self.objs.pop("rec_source", None)
+        if rec is not None:
+            try:
+                src.stopTransmit(rec)
+            except Exception:  # noqa: BLE001
+                pass
+        del rec, src
+        gc.collect()
+        self.pump(0.05)
+
+    def close(self) -> None:
+        self.tone_off()
+        self.stop_wav()
+        self.objs.clear()
+        gc.collect()
+        if self.own_ep:
+            self.pump(0.05)
+            self.ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
+        self.ep = None
+        gc.collect()
+
+
+@pytest.fixture(scope="module")
+def vaudio(tmp_path_factory):
+    try:
+        with virtual_audio(tmp_path_factory.mktemp("vaudio")) as va:
+            yield va
+    except AudioEnvError as exc:  # the tools exist, so this is a real failure
+        pytest.fail(f"virtual audio environment did not start: {exc}")
+
+
+@pytest.fixture(scope="module")
+def rig(vaudio):
+    r = _Rig()
+    try:
+        yield r
+    finally:
+        r.close()
+
+
+@pytest.fixture
+def bridge(rig):
+    from sip.audio.bridge import AudioBridge
+    b = AudioBridge(sample_rate=RATE, frame_ms=20)
+    b.create()
+    try:
+        yield b
+    finally:
+        rig.tone_off()
+        rig.stop_wav()
+        b.destroy()
+        gc.collect()
+        rig.pump(0.05)
+
+
+def _read_wav(path: Path) -> tuple[np.ndarray, int]:
+    with wave.open(str(path), "rb") as w:
+        return np.frombuffer(w.readframes(w.getnframes()), "<i2").copy(), w.getframerate()
+
+
+# --------------------------------------------------------------------------- tests
+
+def test_devices_listed_by_name(vaudio):
+    from sip.audio import devices
+    names = [d.name for d in devices.list_devices()]
+    for n in ("seat_speaker", "seat_mic", "ringer"):
+        assert n in names
+    assert devices.find_device("seat_mic", output=False).max_in > 0
+    assert devices.default_output() is not None
+    with pytest.raises(devices.AudioDeviceError, match="not connected"):
+        devices.find_device("no such headset", output=True)
+
+
+def test_tone_from_pjmedia_reaches_speaker(vaudio, rig, bridge):
+    bridge.open_devices("seat_mic", "seat_speaker")
+    rig.tone_on(bridge.media, 1000)
+    rec = vaudio.start_recording("seat_speaker.monitor", RATE)
+    rig.pump(2.0)
+    out_level = bridge.output_level_dbfs()
+    x = rec.stop()
+    seg = active_segment(x, RATE)
+    assert len(seg) > RATE, f"only {len(seg)} samples of tone recorded (of {len(x)})"
+    hz, dbfs = tone_freq_and_level(seg, RATE)
+    print(f"speaker: {hz:.2f} Hz, {dbfs:.2f} dBFS (expected {TONE_DBFS:.2f}); "
+          f"meter {out_level:.2f}; {bridge.stats}")
+    assert abs(hz - 1000) <= 5
+    assert abs(dbfs - TONE_DBFS) <= 3
+    assert abs(out_level - TONE_DBFS) <= 3
+    s = bridge.stats
+    assert s.callback_errors == 0
+    assert s.frames_from_pjmedia > 80
+
+
+def test_mic_tone_reaches_bridge_port_and_meter(vaudio, rig, bridge, tmp_path):
+    bridge.open_devices("seat_mic", "seat_speaker")
+    wav = tmp_path / "mic.wav"
+    rig.record_wav(bridge.media, wav)
+    player = vaudio.play(sine(700, 2.5, RATE, -12.0), RATE, "seat_mic_src")
+    levels = []
+    end = time.monotonic() + 2.0
+    while time.monotonic() < end:
+        rig.pump(0.1)
+        levels.append(bridge.input_level_dbfs())
+    rig.stop_wav()
+    player.wait(timeout=10)
+    x, rate = _read_wav(wav)
+    assert rate == RATE
+    seg = active_segment(x, RATE)
+    assert len(seg) > RATE // 2, f"only {len(seg)} samples of tone reached the port"
+    hz, dbfs = tone_freq_and_level(seg, RATE)
+    print(f"mic: {hz:.2f} Hz, {dbfs:.2f} dBFS (expected -12); meter {max(levels):.2f}; "
+          f"{bridge.stats}")
+    assert abs(hz - 700) <= 5
+    assert abs(dbfs - (-12.0)) <= 3
+    # (d) the meter follows the tone, and falls back to silence afterwards
+    assert abs(np.median(levels[5:]) - (-12.0)) <= 3
+    rig.pump(0.7)
+    assert bridge.input_level_dbfs() < -60
+    assert bridge.stats.callback_errors == 0
+
+
+def test_unplugged_headset_reports_and_call_goes_on(vaudio, rig, bridge):
+    bridge.open_devices("seat_headset_mic", "seat_headset")
+    rig.tone_on(bridge.media, 1000)
+    rig.pump(0.5)
+    assert bridge.poll_errors() == []
+    assert bridge.devices_open() == ("seat_headset_mic", "seat_headset")
+    vaudio.unplug("seat_headset")
+    errors: list[str] = []
+    rig.pump_until(lambda: errors.extend(bridge.poll_errors()) or len(errors) >= 2, 5.0)
+    print("errors:", errors, "now open:", bridge.devices_open())
+    assert any("seat_headset_mic" in e for e in errors), errors
+    assert any("seat_headset'" in e or "“seat_headset”" in e for e in errors), errors
+    # the bridge keeps running: pjmedia still gets and gives frames, nothing raised
+    before = bridge.stats.frames_from_pjmedia
+    rig.pump(0.5)
+    assert bridge.stats.frames_from_pjmedia > before + 15
+    assert bridge.stats.callback_errors == 0
+    mic, spk = bridge.devices_open()
+    # fell back to the system default (the private server's default is seat_speaker)
+    if spk is not None:
+        rec = vaudio.start_recording("seat_speaker.monitor", RATE)
+        rig.pump(1.2)
+        hz, _ = tone_freq_and_level(active_segment(rec.stop(), RATE), RATE)
+        assert abs(hz - 1000) <= 5
+    # and devices can be opened again afterwards
+    bridge.open_devices("seat_mic", "seat_speaker")
+    assert bridge.devices_open() == ("seat_mic", "seat_speaker")
+
+
+def test_no_device_raises_clear_error(rig, monkeypatch):
+    from sip.audio import bridge as bridge_mod
+    from sip.audio import devices
+    monkeypatch.setattr(devices, "list_devices", lambda: [])
+    b = bridge_mod.AudioBridge()
+    b.create()
+    try:
+        with pytest.raises(devices.AudioDeviceError) as ei:
+            b.open_devices(None, None)
+        assert "microphone" in str(ei.value) or "speaker" in str(ei.value)
+        assert b.devices_open() == (None, None)
+        rig.pump(0.1)
+    finally:
+        b.destroy()
+        rig.pump(0.05)
+
+
+def test_port_survives_create_destroy_under_traffic(rig):
+    """Dropping the port while the conference clock is feeding it must not crash."""
+    from sip.audio.bridge import AudioBridge
+    for _ in range(5):
+        b = AudioBridge()
+        b.create()
+        rig.tone_on(b.media, 440)
+        rig.pump(0.1)
+        rig.tone_off()
+        b.destroy()
+        del b
+        gc.collect()
+        rig.pump(0.05)
+
+
+def test_resampler_keeps_frequency():
+    from sip.audio.bridge import _Resampler
+    x = sine(1000, 1.0, 48000, -12.0)
+    rs = _Resampler(48000, 16000)
+    y = np.concatenate([rs.process(x[i:i + 480]) for i in range(0, len(x), 480)])
+    assert abs(len(y) - 16000) <= 2
+    hz, dbfs = tone_freq_and_level(y[1000:], 16000)
+    assert abs(hz - 1000) < 2 and abs(dbfs + 12) < 1
+    up = _Resampler(16000, 44100)
+    z = np.concatenate([up.process(y[i:i + 320]) for i in range(0, len(y), 320)])
+    hz2, _ = tone_freq_and_level(z[2000:], 44100)
+    assert abs(len(z) - 44100) <= 3 and abs(hz2 - 1000) < 2
+
+
+def test_ringer_rings_on_chosen_device(vaudio):
+    from sip.audio.tones import Ringer
+    r = Ringer()
+    rec = vaudio.start_recording("ringer.monitor", RATE)
+    r.start("ringer")
+    time.sleep(0.8)
+    assert r.ringing
+    r.stop()
+    x = rec.stop()
+    seg = active_segment(x, RATE, trim_s=0.05)
+    assert len(seg) > RATE // 4
+    spec = np.abs(np.fft.rfft(seg * np.hanning(len(seg)))) ** 2
+    f = np.fft.rfftfreq(len(seg), 1 / RATE)
+    low = f[np.argmax(np.where((f > 400) & (f < 460), spec, 0))]
+    high = f[np.argmax(np.where((f > 460) & (f < 520), spec, 0))]
+    assert abs(low - 440) < 6 and abs(high - 480) < 6, (low, high)
+    both = spec[(np.abs(f - 440) < 6) | (np.abs(f - 480) < 6)].sum()
+    assert both > 0.8 * spec.sum()   # almost all power is in the two ring tones
+    r.beep("ringer")
+    time.sleep(0.3)
+    r.stop()
+    assert r.poll_errors() == []
