@@ -50,9 +50,21 @@ class LocalAudio:
     def _drop_bridge(self):
         b, self.bridge = self.bridge, None
         if b is not None:
+            try:
+                b.media.stopTransmit(b.media)
+            except pj.Error:
+                pass
             for c in list(self._calls.values()):
                 self._unwire(c, b.media, b.media)
             b.destroy()
+
+    def set_loopback(self, on: bool) -> None:
+        """Play the microphone back into the speaker (a local headset check, and
+        the bridge latency benchmark). Needs open devices."""
+        if self.bridge is None:
+            return
+        m = self.bridge.media
+        (m.startTransmit if on else m.stopTransmit)(m)
 
     def levels(self) -> tuple[float, float]:
         if self.bridge is None:

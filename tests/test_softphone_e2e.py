@@ -188,9 +188,11 @@ def test_outgoing_call_hold_resume_dtmf_and_peer_hangup(engine, kamailio, desk, 
     for k in "1", "5", "#":
         qtbot.mouseClick(desk.dialpad.findChild(type(desk.dialpad.call_btn), f"key_{k}"), Qt.LeftButton)
         qtbot.wait(250)
-    digits = []
-    wait_until(lambda: len(digits := [e["digit"] for e in b.find_events(since=m, event="dtmf")]) >= 3,
-               what="3 digits at the peer")
+    try:
+        wait_until(lambda: len(b.find_events(since=m, event="dtmf")) >= 3, what="3 digits at the peer")
+    except AssertionError:
+        raise AssertionError(f"digits {b.find_events(since=m)} message {desk.message.text()!r}")
+    assert not desk.message.text(), desk.message.text()
     assert [e["digit"] for e in b.find_events(since=m, event="dtmf")] == ["1", "5", "#"]
 
     b.hangup(inc["call"])

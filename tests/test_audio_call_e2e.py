@@ -1,0 +1,89 @@
+"""Real audio through a real call: the seat's headset path, measured.
+
+A private PipeWire gives the seat a virtual microphone and speaker. A pjsua2
+agent calls the seat through Kamailio; the app's engine routes the call
+through its audio bridge to those devices. We measure frequency and level:
+the peer's tone must come out of the seat's speaker, and a tone put into the
+seat's microphone must reach the peer. The echo test line plays the seat's
+own voice back.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from app.domain.calls import CallPhase
+from tests.audio_env import missing_tools, sine, tone_freq_and_level, virtual_audio
+from tests.conftest import SEAT, wait_until
+
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(bool(missing_tools()), reason=f"virtual audio tools missing: {missing_tools()}")]
+
+
+@pytest.fixture(scope="module")
+def vaudio(tmp_path_factory):
+    with virtual_audio(tmp_path_factory.mktemp("vaudio")) as va:
+        yield va
+
+
+@pytest.fixture
+def headset(seat, vaudio):
+    seat.audio.open_devices("seat_mic", "seat_speaker")
+    yield vaudio
+    seat.audio.close_devices()
+
+
+def pump(seconds):
+    from PySide6.QtWidgets import QApplication
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.005)
+
+
+def answered_call(seat, kamailio, agent):
+    call = agent.call(f"sip:{SEAT}@127.0.0.1:{kamailio.udp_port}")
+    snap = wait_until(lambda: next((c for c in seat.calls() if c.phase is CallPhase.RINGING_IN), None),
+                      what="incoming call")
+    seat.answer(snap.call_id)
+    agent.wait_state(call, "CONFIRMED")
+    wait_until(lambda: (c := seat.call_snapshot(snap.call_id)) and c.phase is CallPhase.ACTIVE, what="active")
+    return call, snap.call_id
+
+
+def test_peer_tone_comes_out_of_the_seat_speaker(seat, kamailio, peer, headset):
+    a = peer("9001", mode="tone", tone_hz=1000, tone_dbfs=-12)
+    answered_call(seat, kamailio, a)
+    pump(0.6)  # jitter buffer and playback priming settle
+    rec = headset.start_recording("seat_speaker.monitor", rate=16000)
+    pump(1.5)
+    x = rec.stop()
+    hz, dbfs = tone_freq_and_level(x[len(x) // 4:], 16000)
+    assert abs(hz - 1000) < 10, hz
+    # -12 dBFS peak sine = -15 dBFS RMS; allow codec and resampling loss.
+    assert -19 < dbfs < -12, dbfs
+
+
+def test_seat_microphone_tone_reaches_the_peer(seat, kamailio, peer, headset):
+    a = peer("9001", mode="silence")
+    call, _ = answered_call(seat, kamailio, a)
+    headset.play(sine(700, 3.0, 16000, dbfs=-12), rate=16000, sink="seat_mic_src")
+    pump(0.8)
+    m = a.measure(call, seconds=1.0)
+    assert abs(m["hz"] - 700) < 10, m
+    assert -20 < m["dbfs"] < -6, m
+
+
+def test_echo_line_plays_the_seats_voice_back(seat, kamailio, peer, headset):
+    peer("9196", auto_answer=200, mode="echo")
+    cid = seat.make_call("9196")
+    wait_until(lambda: (c := seat.call_snapshot(cid)) and c.phase is CallPhase.ACTIVE, what="echo line answered")
+    headset.play(sine(600, 3.5, 16000, dbfs=-12), rate=16000, sink="seat_mic_src")
+    pump(1.0)
+    rec = headset.start_recording("seat_speaker.monitor", rate=16000)
+    pump(1.5)
+    x = rec.stop()
+    hz, dbfs = tone_freq_and_level(x, 16000)
+    assert abs(hz - 600) < 10, hz
+    assert dbfs > -30, dbfs
