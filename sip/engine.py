@@ -28,12 +28,32 @@ from app.domain.calls import CallDirection, CallPhase, RegState
 from sip.accounts import HEARTBEAT_S, SeatAccount, build_config
 from sip.calls import SeatCall
 from sip.media import LocalAudio
+from sip.transport import no_delay
 
 log = logging.getLogger(__name__)
 
-POLL_MS = 10
+POLL_MS = 10        # while a call is up: media events and DTMF promptly
+POLL_IDLE_MS = 25   # no call: keeps idle CPU low; an INVITE waits at most this long
 HEARTBEAT_LOST_S = 2.5 * HEARTBEAT_S  # no answer for this long: the server is gone
 MAX_CALLS = 4  # compiled into the wheel (stack-notes.md)
+
+
+def _quietly(fn):
+    """Run fn with the process's stdout (fd 1) pointed at /dev/null."""
+    import sys
+    try:
+        sys.stdout.flush()
+    except Exception:  # pragma: no cover
+        pass
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        return fn()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
 
 
 class SipError(Exception):
@@ -87,7 +107,7 @@ class SipEngine(QObject):
         self._last_heartbeat_ok = time.monotonic()
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.PreciseTimer)
-        self._timer.setInterval(POLL_MS)
+        self._timer.setInterval(POLL_IDLE_MS)
         self._timer.timeout.connect(self._tick)
         self._started = False
 
@@ -97,7 +117,7 @@ class SipEngine(QObject):
             return
         SipEngine._instance_alive = True
         ep = pj.Endpoint()
-        ep.libCreate()
+        _quietly(ep.libCreate)  # pjlib logs a few lines to stdout before libInit's log config
         cfg = pj.EpConfig()
         cfg.uaConfig.threadCnt = 0
         cfg.uaConfig.mainThreadOnly = True
@@ -118,6 +138,8 @@ class SipEngine(QObject):
             tc = pj.TransportConfig()
             tc.port = 0
             tc.boundAddress = self._bind
+            if t is Transport.TCP:
+                no_delay(tc)
             self._transports[t] = ep.transportCreate(kind, tc)
         ep.libStart()
         ep.audDevManager().setNullDev()
@@ -428,6 +450,9 @@ class SipEngine(QObject):
                     self.audio.forget(cid)
                 self._dead.append(c)
         self._watch_server()
+        want = POLL_MS if self._calls else POLL_IDLE_MS
+        if self._timer.interval() != want:
+            self._timer.setInterval(want)
         if self.audio is not None:
             for msg in self.audio.poll_problems():
                 self._pending.append((self.audioProblem, (msg,)))

@@ -30,40 +30,30 @@ TONE_DBFS = 20 * np.log10(TONE_VOLUME / np.sqrt(2) / 32768)   # its RMS: -15.05 
 
 
 class _Rig:
-    """Owns the endpoint (unless one already exists) and every pjsua2 object of the
-    tests. ``close()`` drops them all, then destroys the endpoint it created."""
+    """Owns every pjsua2 object of the tests, on the endpoint of the app's own SipEngine
+    (one Endpoint per process at a time, so this module can share a pytest session with
+    the other modules' engines). ``close()`` drops the objects; the fixture then shuts the
+    engine down. The engine polls pjsua2 from its Qt timer: ``pump`` runs the Qt loop."""
 
-    def __init__(self) -> None:
-        self.own_ep = False
-        try:
-            self.ep = pj.Endpoint.instance()
-        except Exception:  # noqa: BLE001 - no endpoint yet: make ours
-            self.ep = pj.Endpoint()
-            self.ep.libCreate()
-            cfg = pj.EpConfig()
-            cfg.uaConfig.threadCnt = 0
-            cfg.uaConfig.mainThreadOnly = True
-            cfg.medConfig.clockRate = RATE
-            cfg.medConfig.sndClockRate = RATE
-            cfg.logConfig.level = 1
-            cfg.logConfig.consoleLevel = 1
-            self.ep.libInit(cfg)
-            self.ep.libStart()
-            self.ep.audDevManager().setNullDev()
-            self.own_ep = True
+    def __init__(self, engine, app) -> None:
+        self.engine = engine
+        self.app = app
+        self.ep = engine.ep
         self.objs: dict[str, object] = {}
 
     def pump(self, seconds: float) -> None:
         end = time.monotonic() + seconds
         while time.monotonic() < end:
-            self.ep.libHandleEvents(10)
+            self.app.processEvents()
+            time.sleep(0.002)
 
     def pump_until(self, cond, timeout: float) -> bool:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if cond():
                 return True
-            self.ep.libHandleEvents(10)
+            self.app.processEvents()
+            time.sleep(0.002)
         return cond()
 
     def tone_on(self, target, freq: int = 1000) -> None:
@@ -115,11 +105,8 @@ class _Rig:
         self.stop_wav()
         self.objs.clear()
         gc.collect()
-        if self.own_ep:
-            self.pump(0.05)
-            self.ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
+        self.pump(0.05)
         self.ep = None
-        gc.collect()
 
 
 @pytest.fixture(scope="module")
@@ -132,12 +119,17 @@ def vaudio(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def rig(vaudio):
-    r = _Rig()
+def rig(vaudio, qapp, tmp_path_factory):
+    from sip.engine import SipEngine
+    eng = SipEngine(log_dir=tmp_path_factory.mktemp("siplogs-audio"))
+    eng.start()
+    r = _Rig(eng, qapp)
     try:
         yield r
     finally:
         r.close()
+        del r
+        eng.shutdown()
 
 
 @pytest.fixture
@@ -318,3 +310,70 @@ def test_ringer_rings_on_chosen_device(vaudio):
     time.sleep(0.3)
     r.stop()
     assert r.poll_errors() == []
+
+
+@pytest.mark.parametrize("drift", [+0.003, -0.003])
+def test_fill_control_follows_clock_drift_without_cuts(drift):
+    """A producer 0.3 % fast or slow (as measured between PipeWire and pjmedia here) against the consumer: the slow resampling keeps
+    the headroom near its target (no underrun, no hard cut, no growing latency)."""
+    from sip.audio.bridge import BridgeTuning, _FillControl, _Ring, _stretch
+    rate, spf = 16000, 320
+    ring = _Ring(rate * 2, rate)
+    ctl = _FillControl(BridgeTuning(target_ms=4), rate, 50)
+    src = sine(440, 30.0, rate, -12.0)
+    ring.write(src[:spf + 64])
+    pos, acc, out, under, heads = spf + 64, 0.0, np.zeros(spf, np.int16), 0, []
+    raw = np.zeros(2 * spf, np.int16)
+    for _tick in range(50 * 25):
+        acc += spf * (1 + drift)
+        n = int(acc)
+        acc -= n
+        ring.write(src[pos:pos + n])
+        pos += n
+        head = ring.fill() - spf
+        if head < 0:
+            under += 1
+            ctl.underrun()
+            continue
+        assert ctl.excess(head) == 0
+        k = ctl.plan(head, spf)
+        ring.read_into(raw, spf + k)
+        _stretch(raw[:spf + k], out)
+        heads.append(head)
+    assert under == 0
+    late = np.array(heads[-500:]) * 1000 / rate          # the last 10 s
+    assert late.min() >= 0 and late.max() < 4 + 12, (late.min(), late.max())
+    assert (ctl.trimmed if drift > 0 else ctl.padded) > 0.8 * abs(drift) * rate * 20
+
+
+def test_stretch_keeps_tone():
+    from sip.audio.bridge import _stretch
+    x = sine(1000, 0.02 * 200, 16000, -12.0)
+    out = np.zeros(320, np.int16)
+    y = []
+    for i in range(0, len(x) - 324, 324):                 # 1.25 % of trim in every frame
+        _stretch(x[i:i + 324], out)
+        y.append(out.copy())
+    hz, dbfs = tone_freq_and_level(np.concatenate(y), 16000)
+    assert abs(hz - 1000 * 324 / 320) < 3 and abs(dbfs + 12) < 0.5
+
+
+def test_legacy_tuning_still_plays(vaudio, rig):
+    from sip.audio.bridge import LEGACY_TUNING, AudioBridge
+    b = AudioBridge(tuning=LEGACY_TUNING)
+    b.create()
+    try:
+        b.open_devices("seat_mic", "seat_speaker")
+        rig.tone_on(b.media, 1000)
+        rec = vaudio.start_recording("seat_speaker.monitor", RATE)
+        rig.pump(1.5)
+        hz, _ = tone_freq_and_level(active_segment(rec.stop(), RATE), RATE)
+        assert abs(hz - 1000) <= 5
+        s = b.stats
+        assert s.callback_errors == 0 and s.mic_target_ms == 0   # no adaptive control
+    finally:
+        rig.tone_off()
+        b.destroy()
+        del b
+        gc.collect()
+        rig.pump(0.05)

@@ -10,7 +10,7 @@ from .tones import Ringer  # noqa: F401
 
 
 def __getattr__(name):
-    if name in ("AudioBridge", "BridgeStats", "SILENCE_DBFS"):
+    if name in ("AudioBridge", "BridgeStats", "BridgeTuning", "LEGACY_TUNING", "SILENCE_DBFS"):
         from . import bridge
         return getattr(bridge, name)
     raise AttributeError(name)

@@ -57,16 +57,47 @@ from . import devices as _dev
 from .devices import AudioDevice, AudioDeviceError
 from .tones import Ringer
 
-__all__ = ["AudioBridge", "AudioDeviceError", "BridgeStats", "Ringer", "SILENCE_DBFS"]
+__all__ = ["AudioBridge", "AudioDeviceError", "BridgeStats", "BridgeTuning", "LEGACY_TUNING",
+           "Ringer", "SILENCE_DBFS"]
 
 log = logging.getLogger(__name__)
 
 SILENCE_DBFS = -100.0          # what the level meters report for digital silence
-PRIME_MS = 40                  # speaker priming
-SPK_HIGH_MS = 100              # speaker ring above this: drop back to PRIME_MS
-MIC_HIGH_MS = 80               # mic ring above this: drop back to one frame
 STALL_S = 1.0                  # no callback for this long: the stream is dead
 WATCHDOG_S = 0.1
+
+
+@dataclass(frozen=True)
+class BridgeTuning:
+    """How the bridge buffers. The default is the low-latency adaptive mode;
+    ``LEGACY_TUNING`` is the first design (40 ms priming, whole-block cuts), kept for
+    comparison in the bench.
+
+    Adaptive mode: each ring has a *headroom* (its fill when the consumer reads, minus
+    what it reads). Its minimum over ``window_s`` is kept near ``target_ms`` by reading a
+    few samples more (trim) or fewer (pad) than needed and resampling them linearly to
+    the block size: at most ``max_correction`` (1.25 % = 4 samples per 20 ms frame),
+    i.e. no audible cut, and this also absorbs the drift between pjmedia's clock and
+    the device clock. An underrun raises the target by ``target_step_ms`` (up to
+    ``target_max_ms``); ``target_decay_s`` clean seconds lower it again by one step."""
+
+    adaptive: bool = True
+    block_ms: float = 10.0                 # PortAudio block size (0: PortAudio chooses)
+    stream_latency: str | float = "low"    # PortAudio's suggested latency
+    target_ms: float = 2.0                 # wanted min headroom of both rings
+    target_max_ms: float = 30.0
+    target_step_ms: float = 2.0
+    target_decay_s: float = 20.0
+    window_s: float = 0.5
+    max_correction: float = 0.0125
+    hard_limit_ms: float = 80.0            # headroom above target + this: cut at once
+    prime_ms: float = 40.0                 # legacy only: speaker priming
+    spk_high_ms: float = 100.0             # legacy only: speaker ring cut to prime_ms
+    mic_high_ms: float = 80.0              # legacy only: mic ring cut to one frame
+    switch_interval_s: float | None = 0.0005   # sys.setswitchinterval at create (GIL)
+
+
+LEGACY_TUNING = BridgeTuning(adaptive=False, switch_interval_s=None)
 
 _AUDIO = pj.PJMEDIA_FRAME_TYPE_AUDIO
 _NONE = pj.PJMEDIA_FRAME_TYPE_NONE
@@ -147,6 +178,94 @@ class _Ring:
         self.r += max(0, min(n, self.w - self.r))
 
 
+class _FillControl:
+    """Adaptive headroom control of one ring (see BridgeTuning). Runs in the consumer's
+    thread only. ``plan(headroom, need)`` is called before each read and returns k:
+    read ``need + k`` samples and resample them to ``need`` (k > 0 trims the ring,
+    k < 0 pads it)."""
+
+    _BIG = 1 << 40
+
+    def __init__(self, tuning: BridgeTuning, rate: int, calls_per_s: float) -> None:
+        self.t = tuning
+        self.rate = rate
+        self.floor = int(tuning.target_ms * rate / 1000)
+        self.target = self.floor
+        self.step = max(1, int(tuning.target_step_ms * rate / 1000))
+        self.cap = int(tuning.target_max_ms * rate / 1000)
+        self.hard = int(tuning.hard_limit_ms * rate / 1000)
+        self.deadband = max(1, rate // 1000)          # 1 ms
+        self.win = max(2, int(tuning.window_s * calls_per_s))
+        self.decay_calls = max(1, int(tuning.target_decay_s * calls_per_s))
+        self.n = 0
+        self.lo = self._BIG
+        self.last_lo = 0
+        self.pending = 0.0
+        self.drift = 0.0
+        self.frac = 0.0
+        self.clean = 0
+        self.trimmed = 0            # samples dropped by resampling
+        self.padded = 0             # samples inserted by resampling
+        self.hard_cuts = 0
+
+    def underrun(self) -> None:
+        self.target = min(self.cap, self.target + self.step)
+        self.clean = 0
+        self.pending = 0.0
+
+    def plan(self, headroom: int, need: int) -> int:
+        if headroom < self.lo:
+            self.lo = headroom
+        self.n += 1
+        self.clean += 1
+        if self.clean >= self.decay_calls and self.target > self.floor:
+            self.target = max(self.floor, self.target - self.step)
+            self.clean = 0
+        if self.n >= self.win:
+            self.last_lo = self.lo
+            err = self.lo - self.target
+            # correct half the error over the next window (no oscillation with jitter)
+            self.pending = 0.5 * err if abs(err) > self.deadband else 0.0
+            # integral part: the clock drift, in samples per call
+            self.drift += 0.5 * err / self.win
+            self.n = 0
+            self.lo = self._BIG
+        limit = max(1, int(need * self.t.max_correction))
+        self.drift = max(-limit, min(limit, self.drift))
+        self.frac += self.drift + max(-limit, min(limit, self.pending))
+        k = int(round(max(-limit, min(limit, self.frac))))
+        k = min(k, max(0, headroom))                  # cannot read what is not there
+        if k:
+            self.frac -= k
+            self.pending -= max(-limit, min(limit, self.pending)) if self.pending else 0.0
+            if k > 0:
+                self.trimmed += k
+            else:
+                self.padded -= k
+        return k
+
+    def excess(self, headroom: int) -> int:
+        """Samples to cut at once (a stall or a burst left far too much buffered)."""
+        over = headroom - self.target - self.hard
+        if over > 0:
+            self.hard_cuts += 1
+            self.pending = 0.0
+            self.n = 0
+            self.lo = self._BIG
+            return headroom - self.target
+        return 0
+
+
+def _stretch(src: np.ndarray, out: np.ndarray) -> None:
+    """Resample ``src`` linearly onto ``out`` (len differ by a few samples)."""
+    n, m = len(out), len(src)
+    if n == m:
+        out[:] = src
+        return
+    pos = np.arange(n) * ((m - 1) / (n - 1)) if n > 1 else np.zeros(1)
+    out[:] = np.rint(np.interp(pos, np.arange(m), src.astype(np.float64))).astype(np.int16)
+
+
 # --------------------------------------------------------------------------- resampling
 
 class _Resampler:
@@ -211,6 +330,15 @@ class BridgeStats:
     callback_errors: int        # exceptions swallowed in callbacks (should be 0)
     frames_to_pjmedia: int
     frames_from_pjmedia: int
+    # adaptive mode (0 in legacy mode)
+    mic_headroom_ms: float = 0.0        # min mic headroom at pjmedia's reads, last window
+    speaker_headroom_ms: float = 0.0    # min speaker headroom at the device's reads
+    mic_target_ms: float = 0.0          # current headroom targets (grow after underruns)
+    speaker_target_ms: float = 0.0
+    mic_trimmed: int = 0                # samples dropped / inserted by the slow resampling
+    mic_padded: int = 0
+    speaker_trimmed: int = 0
+    speaker_padded: int = 0
 
 
 def _dbfs(mean_square: float) -> float:
@@ -222,8 +350,13 @@ def _dbfs(mean_square: float) -> float:
 class _Core:
     """Everything the four threads share."""
 
-    def __init__(self, rate: int, spf: int) -> None:
+    def __init__(self, rate: int, spf: int, tuning: BridgeTuning) -> None:
         self.rate, self.spf = rate, spf
+        self.tuning = tuning
+        self.mic_ctl: _FillControl | None = None        # set when a mic stream opens
+        self.spk_ctl: _FillControl | None = None        # set when a speaker stream opens
+        self.mic_raw = np.zeros(spf * 2, np.int16)
+        self.last_tick = 0.0
         self.dead = False
         self.mic_ring = _Ring(rate * 2, rate)           # 2 s
         self.mic_live = False                            # a mic stream feeds the ring
@@ -252,10 +385,41 @@ class _Core:
             ring.skip(ring.fill())
             self.mic_flush = False
         avail = ring.fill()
+        ctl = self.mic_ctl
+        now = time.monotonic()
+        gap, self.last_tick = now - self.last_tick, now
         if self.dead or not self.mic_live:
             out.fill(0)
-        elif avail >= spf:
-            if avail > MIC_HIGH_MS * self.rate // 1000:
+        elif ctl is not None:                           # adaptive
+            headroom = avail - spf
+            if headroom >= 0:
+                cut = ctl.excess(headroom)
+                if cut:
+                    ring.skip(cut)
+                    self.mic_overruns += 1
+                    avail -= cut
+                    headroom -= cut
+                k = ctl.plan(headroom, spf)
+                if k:
+                    raw = self.mic_raw[:spf + k]
+                    ring.read_into(raw, spf + k)
+                    _stretch(raw, out)
+                else:
+                    ring.read_into(out, spf)
+                self.mic_fill_avg += 0.05 * ((avail - spf / 2) - self.mic_fill_avg)
+            else:
+                # late: silence, keep what is there (the fill rises by a frame; the
+                # control trims it back slowly) and ask for more headroom
+                out.fill(0)
+                if ring.w:
+                    self.mic_underruns += 1
+                    # a catch-up tick (pjmedia's clock fires late ticks back to back
+                    # after a stall) drains the ring whatever its headroom: only an
+                    # on-time tick asks for more headroom
+                    if gap >= 0.75 * self.spf / self.rate:
+                        ctl.underrun()
+        elif avail >= spf:                              # legacy
+            if avail > self.tuning.mic_high_ms * self.rate // 1000:
                 ring.skip(avail - spf)
                 self.mic_overruns += 1
                 avail = spf
@@ -350,13 +514,15 @@ class _Stream:
 class AudioBridge:
     """See the module docstring. All public methods: GUI thread only."""
 
-    def __init__(self, sample_rate: int = 16000, frame_ms: int = 20) -> None:
+    def __init__(self, sample_rate: int = 16000, frame_ms: int = 20,
+                 tuning: BridgeTuning | None = None) -> None:
         if sample_rate not in (8000, 16000, 32000, 48000):
             raise ValueError("sample_rate must be a conference-bridge rate (8/16/32/48 kHz)")
         self.sample_rate = int(sample_rate)
         self.frame_ms = int(frame_ms)
         self.spf = self.sample_rate * self.frame_ms // 1000
-        self._core = _Core(self.sample_rate, self.spf)
+        self._tuning = tuning or BridgeTuning()
+        self._core = _Core(self.sample_rate, self.spf, self._tuning)
         self._port: _Port | None = None
         self._mic: _Stream | None = None
         self._spk: _Stream | None = None
@@ -364,6 +530,16 @@ class AudioBridge:
         self._errors: deque[str] = deque(maxlen=50)
         self._watchdog: threading.Thread | None = None
         self._stop = threading.Event()
+
+    @property
+    def tuning(self) -> BridgeTuning:
+        return self._tuning
+
+    @tuning.setter
+    def tuning(self, value: BridgeTuning) -> None:
+        """Takes effect at the next ``open_devices``."""
+        self._tuning = value
+        self._core.tuning = value
 
     # ---- pjsua2 side (GUI thread) ------------------------------------------------------
     def create(self) -> None:
@@ -374,6 +550,11 @@ class AudioBridge:
         self._core.fast = _ctypes_layout_ok()
         if not self._core.fast:
             log.warning("ByteVector layout check failed: using the slow frame copy")
+        si = self._tuning.switch_interval_s
+        if si is not None and sys.getswitchinterval() > si:
+            # A CPU-bound Python thread otherwise holds the GIL for 5 ms at a time and
+            # delays pjmedia's clock and the audio callbacks (stack-notes).
+            sys.setswitchinterval(si)
         fmt = pj.MediaFormatAudio()
         fmt.type = pj.PJMEDIA_TYPE_AUDIO
         fmt.clockRate = self.sample_rate
@@ -471,7 +652,21 @@ class AudioBridge:
             speaker_underruns=c.spk_underruns, speaker_overruns=c.spk_overruns,
             device_xruns=c.xruns, callback_errors=c.cb_errors,
             frames_to_pjmedia=c.frames_to, frames_from_pjmedia=c.frames_from,
+            **self._ctl_stats(),
         )
+
+    def _ctl_stats(self) -> dict:
+        out = {}
+        for key, ctl in (("mic", self._core.mic_ctl if self._mic else None),
+                         ("speaker", self._core.spk_ctl if self._spk else None)):
+            if ctl is None:
+                continue
+            ms = 1000 / ctl.rate
+            out[f"{key}_headroom_ms"] = round(ctl.last_lo * ms, 1)
+            out[f"{key}_target_ms"] = round(ctl.target * ms, 1)
+            out[f"{key}_trimmed"] = ctl.trimmed
+            out[f"{key}_padded"] = ctl.padded
+        return out
 
     # ---- streams -------------------------------------------------------------------------
     def _open_stream(self, kind: str, dev: AudioDevice, requested: str | None) -> _Stream:
@@ -493,11 +688,13 @@ class AudioBridge:
                 if ch <= max(1, max_ch):
                     attempts.append((rate, ch))
         last_exc: Exception | None = None
+        tn = self._tuning
         for rate, ch in attempts:
+            block = int(rate * tn.block_ms / 1000)
             cb = self._make_out_cb(st, rate) if is_out else self._make_in_cb(st, rate)
             cls = sd.OutputStream if is_out else sd.InputStream
             kwargs = dict(device=dev.index, samplerate=rate, channels=ch, dtype="int16",
-                          blocksize=rate // 100, latency="low", callback=cb,
+                          blocksize=block, latency=tn.stream_latency, callback=cb,
                           finished_callback=lambda st=st: setattr(st, "finished", True))
             stream = None
             for ex in ([extra, None] if extra is not None else [None]):
@@ -511,9 +708,14 @@ class AudioBridge:
             if is_out:
                 ring = _Ring(rate * 2, rate)
                 rs = _Resampler(self.sample_rate, rate) if rate != self.sample_rate else None
-                self._core.spk_fill_avg = PRIME_MS * rate / 1000
+                self._core.spk_fill_avg = (tn.target_ms if tn.adaptive else tn.prime_ms) \
+                    * rate / 1000
+                calls = 1000 / tn.block_ms if block else 1000 / self.frame_ms
+                self._core.spk_ctl = _FillControl(tn, rate, calls) if tn.adaptive else None
                 self._core.spk = (ring, rs)
             else:
+                self._core.mic_ctl = (_FillControl(tn, self.sample_rate, 1000 / self.frame_ms)
+                                      if tn.adaptive else None)
                 self._core.mic_flush = True
                 self._core.mic_fill_avg = 0.0
             st.stream = stream
@@ -557,10 +759,12 @@ class AudioBridge:
 
     def _make_out_cb(self, st: _Stream, rate: int):
         core = self._core
-        prime = PRIME_MS * rate // 1000
-        high = SPK_HIGH_MS * rate // 1000
+        tn = self._tuning
+        prime = int(tn.prime_ms * rate / 1000)
+        high = int(tn.spk_high_ms * rate / 1000)
         state = {"priming": True}
         mono = np.zeros(rate, np.int16)
+        raw = np.zeros(rate, np.int16)
 
         def callback(outdata, frames, _time, status):
             try:
@@ -572,23 +776,53 @@ class AudioBridge:
                     outdata.fill(0)
                     return
                 ring = spk[0]
+                ctl = core.spk_ctl
                 avail = ring.fill()
-                if state["priming"]:
-                    if avail < prime:
-                        outdata.fill(0)
-                        return
-                    state["priming"] = False
-                if avail > high:
-                    ring.skip(avail - prime)
-                    core.spk_overruns += 1
-                    avail = prime
-                core.spk_fill_avg += 0.05 * (avail - frames / 2 - core.spk_fill_avg)
                 buf = mono[:frames] if frames <= len(mono) else np.zeros(frames, np.int16)
-                n = ring.read_into(buf, frames)
-                if n < frames:
-                    buf[n:] = 0
-                    core.spk_underruns += 1
-                    state["priming"] = True
+                if ctl is not None:                                 # adaptive
+                    headroom = avail - frames
+                    if state["priming"]:
+                        if headroom < ctl.target:
+                            outdata.fill(0)
+                            return
+                        state["priming"] = False
+                    cut = ctl.excess(headroom) if headroom > 0 else 0
+                    if cut:
+                        ring.skip(cut)
+                        core.spk_overruns += 1
+                        avail -= cut
+                        headroom -= cut
+                    core.spk_fill_avg += 0.05 * (avail - frames / 2 - core.spk_fill_avg)
+                    if headroom >= 0:
+                        k = ctl.plan(headroom, frames)
+                        if k and frames + k <= len(raw):
+                            src = raw[:frames + k]
+                            ring.read_into(src, frames + k)
+                            _stretch(src, buf)
+                        else:
+                            ring.read_into(buf, frames)
+                    else:
+                        n = ring.read_into(buf, frames)
+                        buf[n:] = 0
+                        core.spk_underruns += 1
+                        ctl.underrun()
+                        state["priming"] = True
+                else:                                               # legacy
+                    if state["priming"]:
+                        if avail < prime:
+                            outdata.fill(0)
+                            return
+                        state["priming"] = False
+                    if avail > high:
+                        ring.skip(avail - prime)
+                        core.spk_overruns += 1
+                        avail = prime
+                    core.spk_fill_avg += 0.05 * (avail - frames / 2 - core.spk_fill_avg)
+                    n = ring.read_into(buf, frames)
+                    if n < frames:
+                        buf[n:] = 0
+                        core.spk_underruns += 1
+                        state["priming"] = True
                 outdata[:, 0] = buf
                 if outdata.shape[1] > 1:
                     outdata[:, 1:] = outdata[:, :1]

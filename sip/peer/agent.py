@@ -577,6 +577,8 @@ class Agent:
             tc2 = pj.TransportConfig()
             tc2.port = a.tcp_port
             tc2.boundAddress = "127.0.0.1"
+            from sip.transport import no_delay
+            no_delay(tc2)
             self.tcp_tid = ep.transportCreate(pj.PJSIP_TRANSPORT_TCP, tc2)
             self.tcp_port = self._tp_port(self.tcp_tid)
         ep.libStart()
