@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 POLL_MS = 10        # while a call is up: media events and DTMF promptly
 POLL_IDLE_MS = 25   # no call: keeps idle CPU low; an INVITE waits at most this long
+POLL_SETUP_MS = 2   # a call being set up: each response is handled at once
+_SETUP = (CallPhase.DIALING, CallPhase.RINGING_OUT, CallPhase.CONNECTING)
 HEARTBEAT_LOST_S = 2.5 * HEARTBEAT_S  # no answer for this long: the server is gone
 MAX_CALLS = 4  # compiled into the wheel (stack-notes.md)
 
@@ -450,14 +452,22 @@ class SipEngine(QObject):
                     self.audio.forget(cid)
                 self._dead.append(c)
         self._watch_server()
-        want = POLL_MS if self._calls else POLL_IDLE_MS
-        if self._timer.interval() != want:
-            self._timer.setInterval(want)
+        self._retune_timer()
         if self.audio is not None:
             for msg in self.audio.poll_problems():
                 self._pending.append((self.audioProblem, (msg,)))
         if self._pending:
             self._flush()
+
+    def _retune_timer(self):
+        if not self._calls:
+            want = POLL_IDLE_MS
+        elif any(c.phase in _SETUP for c in self._calls.values()):
+            want = POLL_SETUP_MS
+        else:
+            want = POLL_MS
+        if self._timer.interval() != want:
+            self._timer.setInterval(want)
 
     def _watch_server(self):
         acc = self.account
@@ -516,6 +526,8 @@ class SipEngine(QObject):
         if c.transfer_pending is False and c.phase is CallPhase.ENDED:
             self._disconnect_conference(c)
         self._pending.append((self.callChanged, (c.snapshot(),)))
+        if self._started:
+            self._retune_timer()
 
     def _disconnect_conference(self, c: SeatCall):
         for other_id in list(c.conference_with):

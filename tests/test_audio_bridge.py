@@ -169,7 +169,7 @@ def test_tone_from_pjmedia_reaches_speaker(vaudio, rig, bridge):
     bridge.open_devices("seat_mic", "seat_speaker")
     rig.tone_on(bridge.media, 1000)
     rec = vaudio.start_recording("seat_speaker.monitor", RATE)
-    rig.pump(2.0)
+    rig.pump(2.5)                                   # parec itself takes up to ~0.8 s to start
     out_level = bridge.output_level_dbfs()
     x = rec.stop()
     seg = active_segment(x, RATE)
@@ -321,8 +321,8 @@ def test_fill_control_follows_clock_drift_without_cuts(drift):
     ring = _Ring(rate * 2, rate)
     ctl = _FillControl(BridgeTuning(target_ms=4), rate, 50)
     src = sine(440, 30.0, rate, -12.0)
-    ring.write(src[:spf + 64])
-    pos, acc, out, under, heads = spf + 64, 0.0, np.zeros(spf, np.int16), 0, []
+    ring.write(src[:spf + 160])                          # primed: target + 6 ms
+    pos, acc, out, under, heads = spf + 160, 0.0, np.zeros(spf, np.int16), 0, []
     raw = np.zeros(2 * spf, np.int16)
     for _tick in range(50 * 25):
         acc += spf * (1 + drift)

@@ -88,7 +88,7 @@ class BridgeTuning:
     target_max_ms: float = 30.0
     target_step_ms: float = 2.0
     target_decay_s: float = 20.0
-    window_s: float = 0.5
+    window_s: float = 1.0
     max_correction: float = 0.0125
     hard_limit_ms: float = 80.0            # headroom above target + this: cut at once
     prime_ms: float = 40.0                 # legacy only: speaker priming
@@ -201,8 +201,6 @@ class _FillControl:
         self.lo = self._BIG
         self.last_lo = 0
         self.pending = 0.0
-        self.drift = 0.0
-        self.frac = 0.0
         self.clean = 0
         self.trimmed = 0            # samples dropped by resampling
         self.padded = 0             # samples inserted by resampling
@@ -226,18 +224,13 @@ class _FillControl:
             err = self.lo - self.target
             # correct half the error over the next window (no oscillation with jitter)
             self.pending = 0.5 * err if abs(err) > self.deadband else 0.0
-            # integral part: the clock drift, in samples per call
-            self.drift += 0.5 * err / self.win
             self.n = 0
             self.lo = self._BIG
         limit = max(1, int(need * self.t.max_correction))
-        self.drift = max(-limit, min(limit, self.drift))
-        self.frac += self.drift + max(-limit, min(limit, self.pending))
-        k = int(round(max(-limit, min(limit, self.frac))))
+        k = int(round(max(-limit, min(limit, self.pending))))
         k = min(k, max(0, headroom))                  # cannot read what is not there
         if k:
-            self.frac -= k
-            self.pending -= max(-limit, min(limit, self.pending)) if self.pending else 0.0
+            self.pending -= k
             if k > 0:
                 self.trimmed += k
             else:
