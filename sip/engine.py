@@ -401,6 +401,31 @@ class SipEngine(QObject):
         self._call_changed(c)
         self._call_changed(d)
 
+    # ---------------------------------------------------------------- audio --
+    def open_audio(self, mic: str | None, speaker: str | None) -> None:
+        """Route calls to these OS devices (None: system default).
+
+        Raises SipError with a message fit for a seat when a device cannot be
+        opened; calls then go on without sound on this PC (null device)."""
+        self._require()
+        try:
+            self.audio.open_devices(mic, speaker)
+        except Exception as e:
+            raise SipError(str(e)) from e
+
+    def close_audio(self) -> None:
+        if self.audio is not None:
+            self.audio.close_devices()
+
+    def audio_levels(self) -> tuple[float, float]:
+        """(microphone, speaker) levels in dBFS for the meters; -100 when silent."""
+        return self.audio.levels() if self.audio is not None else (-100.0, -100.0)
+
+    def set_audio_loopback(self, on: bool) -> None:
+        """Hear your own microphone locally (a headset check without a call)."""
+        if self.audio is not None:
+            self.audio.set_loopback(on)
+
     # ------------------------------------------------------------ internals --
     def _require(self):
         if not self._started:

@@ -91,6 +91,18 @@ class Desk:
                                outbound_proxy=saved.get("outbound_proxy", ""),
                                auto_answer=bool(saved.get("auto_answer", False)))
 
+    def audio_choice(self) -> dict:
+        return self.settings.get("audio", {}) or {}
+
+    def open_audio(self) -> str | None:
+        """Open the remembered headset; a message for the seat if it cannot be."""
+        choice = self.audio_choice()
+        try:
+            self.engine.open_audio(choice.get("mic"), choice.get("speaker"))
+        except Exception as e:
+            return QApplication.translate("Desk", "No sound on this PC: %1 Calls still work; the other side hears silence.").replace("%1", str(e))
+        return None
+
     def close(self):
         from app.storage.db import close_database
         if self.ringer is not None:
@@ -109,9 +121,18 @@ def _password_for(user: str) -> str:
     return os.environ.get("HOTLINE_SIP_PASSWORD", "")
 
 
+def _device_names() -> tuple[list[str], list[str]]:
+    try:
+        from sip.audio import devices
+        return ([d.name for d in devices.input_devices()], [d.name for d in devices.output_devices()])
+    except Exception as e:  # no PortAudio at all
+        log.info("no audio devices: %s", e)
+        return ([], [])
+
+
 def _make_ringer():
     try:
-        from sip.audio.bridge import Ringer
+        from sip.audio.tones import Ringer
         return Ringer()
     except Exception as e:  # no audio library or device: calls still ring on screen
         log.info("no ringer: %s", e)
@@ -133,6 +154,11 @@ def main(argv=None) -> int:
     controller = PhoneController(desk.engine, desk.history, desk.ringer)
     window = SoftphoneWindow(desk.engine, controller, desk.directory, desk.history)
 
+    controller.ringer_device = desk.audio_choice().get("ringer")
+    problem = desk.open_audio()
+    if problem:
+        window.show_problem(problem)
+
     def apply(settings: AccountSettings):
         controller.auto_answer = settings.auto_answer
         try:
@@ -142,8 +168,13 @@ def main(argv=None) -> int:
 
     def edit_settings():
         current = desk.engine.account.settings if desk.engine.account else None
-        dlg = SettingsDialog(current, parent=window)
+        dlg = SettingsDialog(current, desk.audio_choice(), _device_names(), parent=window)
         if dlg.exec() == QDialog.Accepted:
+            desk.settings.set("audio", dlg.audio_choice())
+            controller.ringer_device = dlg.audio_choice().get("ringer")
+            problem = desk.open_audio()
+            if problem:
+                window.show_problem(problem)
             s = dlg.account_settings()
             desk.settings.set("account", {"server": s.server, "user": s.user,
                                           "display_name": s.display_name,

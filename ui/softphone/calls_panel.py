@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QInputDialog, QLabel,
                                QPushButton, QVBoxLayout, QWidget)
 
 from app.domain.calls import CallDirection, CallPhase, CallSnapshot
+from ui.style import GREEN, RED, action_button
 
 
 def fmt_duration(seconds: float) -> str:
@@ -55,8 +56,8 @@ class CallsPanel(QWidget):
         self.consult_btn = btn("consultButton", self.tr("Consult"), self.ask_consult)
         self.complete_btn = btn("completeTransferButton", self.tr("Complete transfer"), self.complete_transfer)
         self.conf_btn = btn("conferenceButton", self.tr("Conference (F10)"), self.conference)
-        self.answer_btn.setStyleSheet("background:#2e7d32;color:white;font-weight:bold")
-        self.hangup_btn.setStyleSheet("background:#c62828;color:white;font-weight:bold")
+        self.answer_btn.setStyleSheet(action_button(GREEN))
+        self.hangup_btn.setStyleSheet(action_button(RED))
 
         grid = QGridLayout()
         buttons = [self.answer_btn, self.reject_btn, self.hangup_btn, self.hold_btn,

@@ -30,6 +30,7 @@ class PhoneController(QObject):
         self.history = history
         self.ringer = ringer
         self.auto_answer = False
+        self.ringer_device: str | None = None  # None: the system default output
         self._ringing: set[int] = set()
         engine.callChanged.connect(self._on_call_changed)
         engine.callIncoming.connect(self._on_call_incoming)
@@ -76,7 +77,7 @@ class PhoneController(QObject):
         if self.ringer is None:
             return
         try:
-            self.ringer.start() if on else self.ringer.stop()
+            self.ringer.start(self.ringer_device) if on else self.ringer.stop()
         except Exception as e:
             self.problemRaised.emit(self.tr("The ringer could not play: %1").replace("%1", str(e)))
 
@@ -84,7 +85,7 @@ class PhoneController(QObject):
         if self.ringer is None:
             return
         try:
-            self.ringer.beep()
+            self.ringer.beep(self.ringer_device)
         except Exception as e:
             log.info("beep failed: %s", e)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLineEdit, QListWidget,
                                QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
+from ui.style import GREEN, action_button
 
 KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"]
 
@@ -41,7 +42,7 @@ class DialPad(QWidget):
             grid.addWidget(b, i // 3, i % 3)
         self.call_btn = QPushButton(self.tr("Call"))
         self.call_btn.setObjectName("callButton")
-        self.call_btn.setStyleSheet("background:#2e7d32;color:white;font-weight:bold")
+        self.call_btn.setStyleSheet(action_button(GREEN))
         self.call_btn.clicked.connect(self._dial)
         lay = QVBoxLayout(self)
         lay.addWidget(self.entry)

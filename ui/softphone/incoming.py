@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.domain.calls import CallSnapshot
+from ui.style import GREEN, RED, action_button
 
 
 class IncomingCallPopup(QWidget):
@@ -30,10 +31,10 @@ class IncomingCallPopup(QWidget):
         self.detail.setWordWrap(True)
         self.answer_btn = QPushButton(self.tr("Answer (F5)"))
         self.answer_btn.setObjectName("popupAnswer")
-        self.answer_btn.setStyleSheet("background:#2e7d32;color:white;font-weight:bold;padding:8px")
+        self.answer_btn.setStyleSheet(action_button(GREEN, padding="8px"))
         self.reject_btn = QPushButton(self.tr("Reject"))
         self.reject_btn.setObjectName("popupReject")
-        self.reject_btn.setStyleSheet("background:#c62828;color:white;padding:8px")
+        self.reject_btn.setStyleSheet(action_button(RED, bold=False, padding="8px"))
         self.answer_btn.clicked.connect(lambda: self.call_id is not None and self.answerClicked.emit(self.call_id))
         self.reject_btn.clicked.connect(lambda: self.call_id is not None and self.rejectClicked.emit(self.call_id))
         lay = QVBoxLayout(self)

@@ -17,6 +17,7 @@ from ui.softphone.calls_panel import CallsPanel
 from ui.softphone.dialpad import DialPad
 from ui.softphone.history_view import HistoryView
 from ui.softphone.incoming import IncomingCallPopup
+from ui.softphone.level_meter import LevelMeter
 from ui.softphone.registration_badge import RegistrationBadge
 
 ECHO_TEST_NUMBER = "9196"
@@ -44,8 +45,10 @@ class SoftphoneWindow(QMainWindow):
         self.echo_btn = QPushButton(self.tr("Headset test (echo)"))
         self.echo_btn.setObjectName("echoTestButton")
         self.echo_btn.clicked.connect(self.echo_test)
+        self.meter = LevelMeter(engine)
         top = QHBoxLayout()
         top.addWidget(self.badge, 1)
+        top.addWidget(self.meter)
         top.addWidget(self.echo_btn)
         top.addWidget(self.reregister_btn)
         top.addWidget(self.settings_btn)
@@ -138,7 +141,6 @@ class SoftphoneWindow(QMainWindow):
 
     def show_problem(self, text: str):
         self.message.setText(text)
-        self.statusBar().showMessage(text, 15000)
 
     def _caller_name(self, s: CallSnapshot) -> tuple[str, str]:
         if self.directory is not None:
