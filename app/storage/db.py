@@ -193,6 +193,42 @@ MIGRATIONS: list[Migration] = [
             updated_at REAL NOT NULL
         )""",
     ),
+    # 2: wallboard history: seat state changes and queue samples.
+    _sql(
+        """CREATE TABLE seat_state_change (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            seat TEXT NOT NULL,
+            court TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            since REAL NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            queues TEXT NOT NULL DEFAULT '',
+            calls_today INTEGER NOT NULL DEFAULT 0,
+            received_at REAL NOT NULL
+        )""",
+        "CREATE INDEX seat_state_change_seat_received_at "
+        "ON seat_state_change (seat, received_at)",
+        "CREATE INDEX seat_state_change_received_at ON seat_state_change (received_at)",
+        """CREATE TABLE queue_sample (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            queue TEXT NOT NULL,
+            court TEXT NOT NULL DEFAULT '',
+            ts REAL NOT NULL,
+            waiting INTEGER NOT NULL,
+            oldest_wait_s REAL NOT NULL DEFAULT 0,
+            answered INTEGER NOT NULL DEFAULT 0,
+            abandoned INTEGER NOT NULL DEFAULT 0,
+            service_level REAL NOT NULL DEFAULT 1,
+            sl_threshold_s INTEGER NOT NULL DEFAULT 20,
+            overflow_active INTEGER NOT NULL DEFAULT 0,
+            lent_in INTEGER NOT NULL DEFAULT 0,
+            lent_out INTEGER NOT NULL DEFAULT 0,
+            lending_until REAL
+        )""",
+        "CREATE INDEX queue_sample_queue_ts ON queue_sample (queue, ts)",
+        "CREATE INDEX queue_sample_ts ON queue_sample (ts)",
+    ),
     # Append new migrations here (seat states, queue samples, work orders...).
 ]
 

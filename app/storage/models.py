@@ -59,4 +59,45 @@ class Setting(BaseModel):
         table_name = "setting"
 
 
-ALL_MODELS: tuple[type[BaseModel], ...] = (CallRecord, Setting)
+class SeatStateChange(BaseModel):
+    """One seat presence as the wallboard received it (a state change or a
+    refresh). The latest row per seat is the seat's last known state."""
+    id = peewee.AutoField()
+    seat = peewee.TextField()
+    court = peewee.TextField(default="")
+    state = peewee.TextField()                     # SeatState value
+    reason = peewee.TextField(default="")
+    since = peewee.FloatField()                    # epoch s, from the seat
+    name = peewee.TextField(default="")
+    queues = peewee.TextField(default="")          # JSON list of queue ids
+    calls_today = peewee.IntegerField(default=0)
+    received_at = peewee.FloatField(index=True)    # epoch s, wallboard's clock
+
+    class Meta:
+        table_name = "seat_state_change"
+        indexes = ((("seat", "received_at"), False),)
+
+
+class QueueSample(BaseModel):
+    """One queue presence (QueuePresence) at time ``ts``."""
+    id = peewee.AutoField()
+    queue = peewee.TextField()
+    court = peewee.TextField(default="")
+    ts = peewee.FloatField(index=True)             # epoch s (QueuePresence.updated)
+    waiting = peewee.IntegerField()
+    oldest_wait_s = peewee.FloatField(default=0.0)
+    answered = peewee.IntegerField(default=0)
+    abandoned = peewee.IntegerField(default=0)
+    service_level = peewee.FloatField(default=1.0)
+    sl_threshold_s = peewee.IntegerField(default=20)
+    overflow_active = peewee.BooleanField(default=False)
+    lent_in = peewee.IntegerField(default=0)
+    lent_out = peewee.IntegerField(default=0)
+    lending_until = peewee.FloatField(null=True)
+
+    class Meta:
+        table_name = "queue_sample"
+        indexes = ((("queue", "ts"), False),)
+
+
+ALL_MODELS: tuple[type[BaseModel], ...] = (CallRecord, Setting, SeatStateChange, QueueSample)
