@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from app.domain.accounts import AccountSettings, Transport
 from app.domain.calls import CallDirection, CallPhase, RegState
 from sip.accounts import HEARTBEAT_S, SeatAccount, build_config
+from sip.buddies import MAX_BUDDIES, SeatBuddy
 from sip.calls import SeatCall
 from sip.media import LocalAudio
 from sip.transport import no_delay
@@ -84,6 +85,10 @@ class SipEngine(QObject):
     transferProgressed = Signal(int, int, str, bool)
     # str: an audio device problem, in words a seat understands; the call goes on.
     audioProblem = Signal(str)
+    # (entity uri, PIDF body text): a presence NOTIFY for a watched seat or queue.
+    presenceReceived = Signal(str, str)
+    # (entity uri, state "active"/"pending"/"terminated"..., reason): subscription state.
+    presenceSubscriptionChanged = Signal(str, str, str)
 
     _instance_alive = False
 
@@ -103,6 +108,7 @@ class SipEngine(QObject):
         self.audio: LocalAudio | None = None
         self._transports: dict[Transport, int] = {}
         self._calls: dict[int, SeatCall] = {}
+        self._buddies: dict[str, SeatBuddy] = {}
         self._dead: list[SeatCall] = []
         self._next_id = 1
         self._pending: list[tuple[Signal, tuple]] = []
@@ -194,6 +200,7 @@ class SipEngine(QObject):
             self.audio = None
         self._calls.clear()
         self._dead.clear()
+        self._buddies.clear()
         if self.account is not None:
             try:
                 self.account.shutdown()
@@ -251,6 +258,7 @@ class SipEngine(QObject):
             return
         for c in list(self._calls.values()):
             self.hangup(c.local_id)
+        self._buddies.clear()
         try:
             acc.shutdown()
         except pj.Error:
@@ -401,6 +409,46 @@ class SipEngine(QObject):
         self._call_changed(c)
         self._call_changed(d)
 
+    # ------------------------------------------------------------- presence --
+    def watch(self, uris) -> list[str]:
+        """Subscribe to the presence of each URI (seats, queues); returns those
+        refused because the per-process buddy limit would be passed."""
+        self._require_account()
+        refused = []
+        for uri in uris:
+            if uri in self._buddies:
+                continue
+            if len(self._buddies) >= MAX_BUDDIES:
+                refused.append(uri)
+                continue
+            b = SeatBuddy(self, uri)
+            cfg = pj.BuddyConfig()
+            cfg.uri = uri
+            cfg.subscribe = True
+            try:
+                b.create(self.account, cfg)
+            except pj.Error as e:
+                refused.append(uri)
+                log.warning("cannot watch %s: %s", uri, _err(e))
+                continue
+            self._buddies[uri] = b
+        self._flush_soon()
+        return refused
+
+    def unwatch(self, uri: str) -> None:
+        self._buddies.pop(uri, None)
+
+    def watched(self) -> list[str]:
+        return list(self._buddies)
+
+    def resubscribe_all(self) -> None:
+        """Subscribe again (after the server came back)."""
+        for b in list(self._buddies.values()):
+            try:
+                b.subscribePresence(True)
+            except pj.Error:
+                pass
+
     # ---------------------------------------------------------------- audio --
     def open_audio(self, mic: str | None, speaker: str | None) -> None:
         """Route calls to these OS devices (None: system default).
@@ -513,6 +561,14 @@ class SipEngine(QObject):
 
     def _registered_again(self, acc: SeatAccount):
         self._pending.append((self.registeredAgain, ()))
+        if self._buddies:
+            QTimer.singleShot(0, self.resubscribe_all)
+
+    def _presence_received(self, uri: str, body: str):
+        self._pending.append((self.presenceReceived, (uri, body)))
+
+    def _presence_subscription(self, uri: str, state: str, reason: str):
+        self._pending.append((self.presenceSubscriptionChanged, (uri, state, reason)))
 
     def _heartbeat_result(self, acc: SeatAccount, code: int, boot: str | None):
         if code == 0 or code in (408, 503):

@@ -24,43 +24,53 @@ from app.storage.db import current_database, storage_errors, transaction
 from app.storage.models import QueueSample, SeatStateChange
 
 DAY_S = 24 * 3600
-_BATCH_ROWS = 200   # rows per INSERT: well under SQLite's bound-variable limit
 
-# Latest row per seat. The recursive CTE hops from seat to seat through the
-# (seat, received_at) index (a "loose index scan": one seek per seat, not one
-# per row), then takes each seat's newest row by the same index; ties on
-# received_at go to the later insert.
-_LATEST_IDS = """
+# Latest row per seat, as a CTE to put before a SELECT or DELETE. ``seats``
+# hops from seat to seat through the (seat, received_at) index (a "loose index
+# scan": one seek per seat, not a pass over every row); ``latest`` takes each
+# seat's newest row by the same index; ties on received_at go to the later
+# insert. (SQLite refuses a WITH inside an IN subquery, hence the prefix.)
+_LATEST = """
 WITH RECURSIVE seats(seat) AS (
     SELECT MIN(seat) FROM seat_state_change
     UNION ALL
     SELECT (SELECT MIN(s.seat) FROM seat_state_change s WHERE s.seat > seats.seat)
     FROM seats WHERE seats.seat IS NOT NULL
+), latest(id) AS (
+    SELECT (SELECT c.id FROM seat_state_change c WHERE c.seat = seats.seat
+            ORDER BY c.received_at DESC, c.id DESC LIMIT 1)
+    FROM seats WHERE seats.seat IS NOT NULL
 )
-SELECT (SELECT c.id FROM seat_state_change c WHERE c.seat = seats.seat
-        ORDER BY c.received_at DESC, c.id DESC LIMIT 1)
-FROM seats WHERE seats.seat IS NOT NULL
 """
+_SEAT_COLUMNS = ("seat", "court", "state", "reason", "since", "name", "queues",
+                 "calls_today", "received_at")
+_QUEUE_COLUMNS = ("queue", "court", "ts", "waiting", "oldest_wait_s", "answered",
+                  "abandoned", "service_level", "sl_threshold_s", "overflow_active",
+                  "lent_in", "lent_out", "lending_until")
 
 
-def _seat_row(p: SeatPresence, received_at: float) -> dict:
-    return {
-        "seat": p.seat, "court": p.court, "state": SeatState(p.state).value,
-        "reason": p.reason, "since": float(p.since), "name": p.name,
-        "queues": json.dumps(list(p.queues), ensure_ascii=False) if p.queues else "",
-        "calls_today": int(p.calls_today), "received_at": float(received_at),
-    }
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return (f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})")
 
 
-def _queue_row(q: QueuePresence, ts: float) -> dict:
-    return {
-        "queue": q.queue, "court": q.court, "ts": float(ts), "waiting": int(q.waiting),
-        "oldest_wait_s": float(q.oldest_wait_s), "answered": int(q.answered),
-        "abandoned": int(q.abandoned), "service_level": float(q.service_level),
-        "sl_threshold_s": int(q.sl_threshold_s), "overflow_active": bool(q.overflow_active),
-        "lent_in": int(q.lent_in), "lent_out": int(q.lent_out),
-        "lending_until": q.lending_until,
-    }
+_INSERT_SEAT = _insert_sql("seat_state_change", _SEAT_COLUMNS)
+_INSERT_QUEUE = _insert_sql("queue_sample", _QUEUE_COLUMNS)
+
+
+def _seat_row(p: SeatPresence, received_at: float) -> tuple:
+    # In the order of _SEAT_COLUMNS.
+    queues = json.dumps(list(p.queues), ensure_ascii=False) if p.queues else ""
+    return (p.seat, p.court, SeatState(p.state).value, p.reason, float(p.since),
+            p.name, queues, int(p.calls_today), float(received_at))
+
+
+def _queue_row(q: QueuePresence, ts: float) -> tuple:
+    # In the order of _QUEUE_COLUMNS.
+    return (q.queue, q.court, float(ts), int(q.waiting), float(q.oldest_wait_s),
+            int(q.answered), int(q.abandoned), float(q.service_level),
+            int(q.sl_threshold_s), int(bool(q.overflow_active)), int(q.lent_in),
+            int(q.lent_out), q.lending_until)
 
 
 def _to_seat(row: SeatStateChange) -> tuple[SeatPresence, float]:
@@ -114,10 +124,14 @@ class WallboardRepository:
         if not seat_rows and not queue_rows:
             return 0
         current_database()
-        with transaction():
-            for model, rows in ((SeatStateChange, seat_rows), (QueueSample, queue_rows)):
-                for start in range(0, len(rows), _BATCH_ROWS):
-                    model.insert_many(rows[start:start + _BATCH_ROWS]).execute()
+        with transaction() as db:
+            # executemany on a prepared statement: peewee's insert_many builds
+            # SQL per batch and costs ~10x more per row.
+            cursor = db.cursor()
+            if seat_rows:
+                cursor.executemany(_INSERT_SEAT, seat_rows)
+            if queue_rows:
+                cursor.executemany(_INSERT_QUEUE, queue_rows)
         return len(seat_rows) + len(queue_rows)
 
     def delete_older_than(self, days: float, *, keep_latest: bool = True) -> tuple[int, int]:
@@ -130,11 +144,16 @@ class WallboardRepository:
             raise ValueError(f"days must be >= 0, not {days}")
         cutoff = self._clock() - days * DAY_S
         current_database()
-        with transaction():
-            seat_where = SeatStateChange.received_at < cutoff
+        with transaction() as db:
             if keep_latest:
-                seat_where &= SeatStateChange.id.not_in(SeatStateChange.raw(_LATEST_IDS))
-            seats = SeatStateChange.delete().where(seat_where).execute()
+                db.execute_sql(
+                    _LATEST + "DELETE FROM seat_state_change WHERE received_at < ? "
+                    "AND id NOT IN (SELECT id FROM latest)", (cutoff,))
+                # sqlite3's rowcount is -1 for a statement starting with WITH.
+                seats = db.execute_sql("SELECT changes()").fetchone()[0]
+            else:
+                seats = (SeatStateChange.delete()
+                         .where(SeatStateChange.received_at < cutoff).execute())
             queues = QueueSample.delete().where(QueueSample.ts < cutoff).execute()
         return seats, queues
 
@@ -144,9 +163,9 @@ class WallboardRepository:
         """Each seat's newest presence and when it was received, by seat id."""
         with storage_errors():
             current_database()
-            query = (SeatStateChange.select()
-                     .where(SeatStateChange.id.in_(SeatStateChange.raw(_LATEST_IDS)))
-                     .order_by(SeatStateChange.seat))
+            query = SeatStateChange.raw(
+                _LATEST + "SELECT t.* FROM latest JOIN seat_state_change t "
+                "ON t.id = latest.id ORDER BY t.seat")
             return [_to_seat(row) for row in query]
 
     def seat_changes_since(self, ts: float, seat: str | None = None

@@ -29,11 +29,14 @@ import subprocess
 import sys
 import time
 import uuid
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
+from xml.sax.saxutils import quoteattr
 
-__all__ = ["SipUser", "KamailioServer", "KamailioError", "find_kamailio", "CONFIG_PATH"]
+__all__ = ["SipUser", "KamailioServer", "KamailioError", "find_kamailio", "CONFIG_PATH",
+           "build_rls_services"]
 
 CONFIG_PATH = Path(__file__).resolve().with_name("kamailio.cfg")
 
@@ -197,6 +200,68 @@ _DBTEXT_TABLES = {
 }
 
 
+# --------------------------------------------------------------------------
+# Resource lists (rls-services documents in the db_text xcap table)
+# --------------------------------------------------------------------------
+
+XCAP_DOC_RLS_SERVICES = 2  # doc_type of rls-services in the xcap table (rls.h RLS_SERVICE)
+_RLS_NS = "urn:ietf:params:xml:ns:rls-services"
+_RL_NS = "urn:ietf:params:xml:ns:resource-lists"
+_XCAP_COLUMNS = ("id", "username", "domain", "doc", "doc_type", "etag", "source", "doc_uri", "port")
+
+
+def build_rls_services(services: dict[str, Iterable[str]], package: str = "presence") -> str:
+    """One rls-services document (RFC 4826) on a single line:
+    ``{service_uri: [member uri, ...]}``."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           f'<rls-services xmlns="{_RLS_NS}" xmlns:rl="{_RL_NS}">']
+    for uri, members in services.items():
+        out.append(f"<service uri={quoteattr(uri)}><list>")
+        out.extend(f"<rl:entry uri={quoteattr(m)}/>" for m in members)
+        out.append(f"</list><packages><package>{package}</package></packages></service>")
+    out.append("</rls-services>")
+    return "".join(out)
+
+
+def _parse_rls_services(doc: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    try:
+        root = ET.fromstring(doc)
+    except ET.ParseError:
+        return out
+    for svc in root:
+        if svc.tag.rsplit("}", 1)[-1] != "service" or not svc.get("uri"):
+            continue
+        members = [e.get("uri", "") for e in svc.iter() if e.tag.rsplit("}", 1)[-1] == "entry"]
+        out[svc.get("uri", "")] = [m for m in members if m]
+    return out
+
+
+def _dbtext_escape(value: str) -> str:
+    return (value.replace("\\", "\\\\").replace(":", "\\:").replace("\n", "\\n")
+            .replace("\r", "\\r").replace("\t", "\\t").replace("\0", "\\0"))
+
+
+def _dbtext_split(line: str) -> list[str]:
+    """Split one db_text row at unescaped ':' and unescape the fields."""
+    fields, cur, i = [], [], 0
+    esc = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", ":": ":", "0": "\0"}
+    while i < len(line):
+        ch = line[i]
+        if ch == "\\" and i + 1 < len(line):
+            cur.append(esc.get(line[i + 1], line[i + 1]))
+            i += 2
+            continue
+        if ch == ":":
+            fields.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    fields.append("".join(cur))
+    return fields
+
+
 def _port_free(host: str, port: int) -> bool:
     for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
         s = socket.socket(socket.AF_INET, kind)
@@ -347,17 +412,19 @@ class KamailioServer:
             path = self.dbtext_dir / name
             if name == "version" or not path.exists():
                 path.write_text(content)
-        for u in self._users.values():
-            self._write_user(u)
+        self._write_users(self._users.values())
 
     def _write_user(self, user: SipUser) -> None:
+        self._write_users([user])
+
+    def _write_users(self, users: Iterable[SipUser]) -> None:
         con = sqlite3.connect(str(self.subscriber_db), timeout=10)
         try:
-            con.execute(
+            con.executemany(
                 "INSERT INTO subscriber (username, domain, password, ha1, ha1b) "
                 "VALUES (?, ?, ?, '', '') ON CONFLICT(username, domain) "
                 "DO UPDATE SET password = excluded.password",
-                (user.user, self.domain, user.password),
+                [(u.user, self.domain, u.password) for u in users],
             )
             con.commit()
         finally:
@@ -378,6 +445,87 @@ class KamailioServer:
                 con.commit()
             finally:
                 con.close()
+
+    # ------------------------------------------------------- resource lists
+    def list_uri(self, list_user: str) -> str:
+        """URI of a resource list served by the RLS, e.g. sip:wallboard@127.0.0.1."""
+        return f"sip:{list_user}@{self.domain}"
+
+    def _xcap_path(self) -> Path:
+        return self.dbtext_dir / "xcap"
+
+    def _read_xcap(self) -> list[list[str]]:
+        path = self._xcap_path()
+        if not path.exists():
+            return []
+        lines = path.read_text(encoding="utf-8").split("\n")
+        return [_dbtext_split(ln) for ln in lines[1:] if ln.strip()]
+
+    def _write_xcap(self, rows: list[list[str]]) -> None:
+        self.dbtext_dir.mkdir(parents=True, exist_ok=True)
+        text = _DBTEXT_TABLES["xcap"]
+        for i, row in enumerate(rows, 1):
+            row = list(row)
+            row[0] = str(i)
+            text += ":".join(_dbtext_escape(v) for v in row) + "\n"
+        tmp = self._xcap_path().with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, self._xcap_path())
+
+    def resource_lists(self, owner: str) -> dict[str, list[str]]:
+        """The services (list URI -> member URIs) provisioned for ``owner``."""
+        for row in self._read_xcap():
+            if (len(row) == len(_XCAP_COLUMNS) and row[1] == owner
+                    and row[4] == str(XCAP_DOC_RLS_SERVICES)):
+                return _parse_rls_services(row[3])
+        return {}
+
+    def set_resource_list(self, list_user: str, owner: str, member_uris: Iterable[str],
+                          restart: bool | None = None) -> str:
+        """Provision the resource list ``sip:<list_user>@<domain>`` with
+        ``member_uris`` for the watcher ``owner`` (a subscriber user name).
+
+        Kamailio's rls (``integrated_xcap_server 1``) looks the list up in
+        the ``xcap`` table by the *subscriber's* user and domain
+        (``username``/``domain`` of the SUBSCRIBE's From), ``doc_type`` 2
+        (rls-services), and reads only the first such row: all lists of one
+        owner therefore live in one rls-services document, whose
+        ``doc_uri`` is ``.../rls-services/users/sip:<owner>@<domain>/index``.
+        An empty member list removes the list.
+
+        db_text caches a table once read and never re-reads the file, so a
+        running server is restarted to apply the change (``restart=None``:
+        only if running; this drops registrations and list subscriptions,
+        which clients recover).  Returns the list URI.
+        """
+        uri = self.list_uri(list_user)
+        members = [m for m in member_uris]
+        rows = self._read_xcap()
+        services: dict[str, list[str]] = {}
+        keep: list[list[str]] = []
+        for row in rows:
+            if (len(row) == len(_XCAP_COLUMNS) and row[1] == owner
+                    and row[4] == str(XCAP_DOC_RLS_SERVICES)):
+                services = _parse_rls_services(row[3])
+            elif len(row) == len(_XCAP_COLUMNS):
+                keep.append(row)
+        if members:
+            services[uri] = members
+        else:
+            services.pop(uri, None)
+        if services:
+            doc = build_rls_services(services)
+            doc_uri = (f"http://{self.domain}/xcap-root/rls-services/users/"
+                       f"sip:{owner}@{self.domain}/index")
+            keep.append(["0", owner, self.domain, doc, str(XCAP_DOC_RLS_SERVICES),
+                         uuid.uuid4().hex, "1", doc_uri, "0"])
+        self._write_xcap(keep)
+        if restart or (restart is None and self.running):
+            self.restart()
+        return uri
+
+    def remove_resource_list(self, list_user: str, owner: str, restart: bool | None = None) -> None:
+        self.set_resource_list(list_user, owner, [], restart=restart)
 
     # ------------------------------------------------------------ process
     def command(self) -> list[str]:

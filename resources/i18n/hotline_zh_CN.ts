@@ -158,6 +158,34 @@
     </message>
 </context>
 <context>
+    <name>CourtTile</name>
+    <message>
+        <location filename="../../ui/wallboard/tiles.py" line="82"/>
+        <source>stale %1</source>
+        <translation>未更新 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/tiles.py" line="86"/>
+        <source>Queue: no data yet</source>
+        <translation>队列：暂无数据</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/tiles.py" line="89"/>
+        <source>Waiting %1, longest %2 | answered %3, abandoned %4 | service level %5%</source>
+        <translation>排队 %1，最长等待 %2 | 接通 %3，放弃 %4 | 服务水平 %5%</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/tiles.py" line="94"/>
+        <source>borrowed %1, lent %2</source>
+        <translation>借入 %1，借出 %2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/tiles.py" line="96"/>
+        <source>(stale) %1</source>
+        <translation>（未更新）%1</translation>
+    </message>
+</context>
+<context>
     <name>Desk</name>
     <message>
         <location filename="../../ui/main.py" line="103"/>
@@ -343,6 +371,54 @@
     </message>
 </context>
 <context>
+    <name>SeatTableModel</name>
+    <message>
+        <location filename="../../ui/wallboard/model.py" line="115"/>
+        <source>Seat</source>
+        <translation>坐席</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/model.py" line="115"/>
+        <source>Number</source>
+        <translation>号码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/model.py" line="115"/>
+        <source>Court</source>
+        <translation>法院</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/model.py" line="115"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/model.py" line="116"/>
+        <source>Time in state</source>
+        <translation>状态时长</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/model.py" line="116"/>
+        <source>Call</source>
+        <translation>通话时长</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/model.py" line="116"/>
+        <source>Calls today</source>
+        <translation>今日通话数</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/model.py" line="137"/>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/model.py" line="142"/>
+        <source>%1 (stale, %2 ago)</source>
+        <translation>%1（已 %2 未更新）</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <location filename="../../ui/softphone/settings_dialog.py" line="22"/>
@@ -468,6 +544,19 @@
         <location filename="../../ui/softphone/window.py" line="124"/>
         <source>Could not call %1: %2</source>
         <translation>无法呼叫 %1：%2</translation>
+    </message>
+</context>
+<context>
+    <name>TodayCharts</name>
+    <message>
+        <location filename="../../ui/wallboard/charts.py" line="39"/>
+        <source>Calls waiting</source>
+        <translation>排队来电数</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/charts.py" line="45"/>
+        <source>Answered / abandoned per 15 minutes</source>
+        <translation>每 15 分钟接通 / 放弃量</translation>
     </message>
 </context>
 </TS>

@@ -379,7 +379,7 @@ class StreamFramer:
                     raise SipParseError("header section too long")
                 break
             head = bytes(self._buf[:end])
-            m = re.search(rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*(\d+)[ \t]*$", head)
+            m = re.search(rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*(\d+)[ \t\r]*$", head)
             length = int(m.group(1)) if m else 0
             if length > self.MAX_BODY:
                 raise SipParseError("body too long")

@@ -1,0 +1,30 @@
+"""sip.simple: a small SIP SIMPLE presence UA of our own (stdlib only).
+
+pjsua2 cannot consume RFC 4662 resource-list NOTIFYs and does not answer
+digest challenges for ``Account.sendRequest``; the wallboard uses this
+package for its list subscription and the load tests for publishing.
+Callbacks run on the UA's internal threads: see :mod:`sip.simple.ua`.
+"""
+
+from .digest import DigestAuth, parse_challenge
+from .message import ResourceState, SipMessage, StreamFramer, parse_message, parse_rls_body
+from .rls import ListFeed, build_rls_services
+from .ua import (
+    Notify,
+    PendingPublish,
+    PresenceUA,
+    PublisherPool,
+    PublishError,
+    PublishResult,
+    SipError,
+    SubscribeError,
+    Subscription,
+    TransportError,
+)
+
+__all__ = [
+    "PresenceUA", "PublisherPool", "PendingPublish", "Subscription", "Notify",
+    "PublishResult", "PublishError", "SubscribeError", "SipError", "TransportError",
+    "ResourceState", "SipMessage", "StreamFramer", "parse_message", "parse_rls_body",
+    "DigestAuth", "parse_challenge", "ListFeed", "build_rls_services",
+]

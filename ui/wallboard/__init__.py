@@ -1,0 +1,1 @@
+"""The consulting judge's live wallboard (PySide6, pyqtgraph)."""

@@ -1,0 +1,251 @@
+"""The wallboard's one model: every seat's live state, and every queue.
+
+`SeatTableModel` (a QAbstractTableModel) holds one row per seat of the
+directory, updated in place by `apply_seat` with targeted `dataChanged`
+signals, so a province's thousands of seats cost one model, not thousands of
+widgets. Tiles and charts read the same model: court summaries come from
+`court_summary()`, queues from `queues`. A seat not heard from for
+`STALE_AFTER_S` (or whose subscription ended) is marked stale: greyed, with the
+age of its last update; an old state is never shown as live.
+
+Thread: GUI thread only. Plain values in, no SIP objects.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+
+from app.domain.presence_doc import QueuePresence, SeatPresence
+from app.domain.seat_state import SeatState
+
+STALE_AFTER_S = 150.0  # PUBLISH refresh 60 s, expiry 120 s: silent for longer = unknown
+
+STATE_COLOURS = {
+    SeatState.SIGNED_OUT: "#9e9e9e",
+    SeatState.READY: "#2e7d32",
+    SeatState.NOT_READY: "#f9a825",
+    SeatState.OFFERED: "#0288d1",
+    SeatState.TALKING: "#c62828",
+    SeatState.HELD: "#8e24aa",
+    SeatState.WRAP_UP: "#ef6c00",
+}
+STATE_ORDER = [SeatState.READY, SeatState.OFFERED, SeatState.TALKING, SeatState.HELD,
+               SeatState.WRAP_UP, SeatState.NOT_READY, SeatState.SIGNED_OUT]
+
+
+def fmt_age(seconds: float) -> str:
+    s = max(0, int(seconds))
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+@dataclass
+class SeatRow:
+    number: str
+    name: str
+    court: str             # court code
+    presence: SeatPresence | None = None
+    received_at: float = 0.0   # when we last heard anything (0: never)
+    stale: bool = True
+    call_since: float | None = None   # start of the current call, for its duration
+
+
+@dataclass
+class QueueRow:
+    presence: QueuePresence
+    received_at: float
+    stale: bool = False
+
+
+@dataclass
+class CourtCounts:
+    code: str
+    by_state: dict = field(default_factory=dict)
+    stale: int = 0
+
+    def count(self, state: SeatState) -> int:
+        return self.by_state.get(state, 0)
+
+
+class SeatTableModel(QAbstractTableModel):
+    COLUMNS = ("name", "number", "court", "state", "in_state", "call", "calls_today")
+    # (court code): something about a court's seats or queue changed (tiles redraw it).
+    courtChanged = Signal(str)
+    # (queue name): a queue document arrived (charts, alerts).
+    queueChanged = Signal(str)
+
+    def __init__(self, seats, court_names: dict[str, str], clock=time.time,
+                 state_label=None, parent=None):
+        super().__init__(parent)
+        self.clock = clock
+        self.court_names = court_names
+        self.state_label = state_label or (lambda st: st.value)
+        self.rows: list[SeatRow] = [SeatRow(e.number, e.name, e.court) for e in seats]
+        self._index = {r.number: i for i, r in enumerate(self.rows)}
+        self.queues: dict[str, QueueRow] = {}
+        self.updates = 0  # presence documents applied (for benchmarks and tests)
+        # Per-court counts kept incrementally: tiles must not rescan 3,000 rows
+        # on each of 1,000 updates a second.
+        self._counts: dict[str, CourtCounts] = {}
+        for r in self.rows:
+            self._tally(r, +1)
+
+    def _tally(self, r: SeatRow, sign: int) -> None:
+        c = self._counts.setdefault(r.court, CourtCounts(r.court))
+        if r.stale:
+            c.stale += sign
+        else:
+            st = self.state_of(r)
+            c.by_state[st] = c.by_state.get(st, 0) + sign
+
+    # -- Qt model --------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if orientation != Qt.Horizontal or role != Qt.DisplayRole:
+            return None
+        return (self.tr("Seat"), self.tr("Number"), self.tr("Court"), self.tr("State"),
+                self.tr("Time in state"), self.tr("Call"), self.tr("Calls today"))[section]
+
+    def state_of(self, r: SeatRow) -> SeatState:
+        return r.presence.state if r.presence is not None else SeatState.SIGNED_OUT
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        r = self.rows[index.row()]
+        col = self.COLUMNS[index.column()]
+        p = r.presence
+        now = self.clock()
+        if role == Qt.DisplayRole:
+            if col == "name":
+                return r.name
+            if col == "number":
+                return r.number
+            if col == "court":
+                return self.court_names.get(r.court, r.court)
+            if col == "state":
+                if p is None:
+                    return self.tr("unknown")
+                text = self.state_label(p.state)
+                if p.reason and p.state is SeatState.NOT_READY:
+                    text += f" ({self.state_label(p.reason)})"
+                if r.stale:
+                    text = self.tr("%1 (stale, %2 ago)").replace("%1", text).replace(
+                        "%2", fmt_age(now - r.received_at) if r.received_at else "?")
+                return text
+            if col == "in_state":
+                return fmt_age(now - p.since) if p is not None and p.since else ""
+            if col == "call":
+                return fmt_age(now - r.call_since) if r.call_since and not r.stale else ""
+            if col == "calls_today":
+                return p.calls_today if p is not None else 0
+        if role == Qt.UserRole:  # sort keys
+            if col == "state":
+                return STATE_ORDER.index(self.state_of(r))
+            if col == "in_state":
+                return -(p.since if p is not None and p.since else now)
+            if col == "calls_today":
+                return p.calls_today if p is not None else 0
+            return self.data(index, Qt.DisplayRole)
+        if role == Qt.ForegroundRole:
+            if r.stale:
+                return QColor("#9e9e9e")
+            if col == "state":
+                return QColor(STATE_COLOURS[self.state_of(r)])
+        if role == Qt.UserRole + 1:  # filter keys: court code and state value
+            return (r.court, self.state_of(r).value, r.stale)
+        return None
+
+    # -- updates ---------------------------------------------------------------
+    def row_of(self, number: str) -> int | None:
+        return self._index.get(number)
+
+    def apply_seat(self, p: SeatPresence, received_at: float | None = None, live: bool = True) -> bool:
+        """A seat's presence arrived (live) or was restored from the store (not live)."""
+        i = self._index.get(p.seat)
+        if i is None:
+            return False
+        r = self.rows[i]
+        old = r.presence
+        if old is not None and r.received_at and received_at is not None and received_at < r.received_at:
+            return False  # an older document than the one shown
+        self._tally(r, -1)
+        r.presence = p
+        r.received_at = received_at if received_at is not None else self.clock()
+        r.stale = not live
+        self._tally(r, +1)
+        in_call = p.state in (SeatState.TALKING, SeatState.HELD)
+        if in_call:
+            was_in_call = old is not None and old.state in (SeatState.TALKING, SeatState.HELD)
+            if not was_in_call or r.call_since is None:
+                r.call_since = p.since or r.received_at
+        else:
+            r.call_since = None
+        self.updates += 1
+        self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.COLUMNS) - 1))
+        self.courtChanged.emit(r.court)
+        return True
+
+    def mark_stale(self, number: str) -> None:
+        i = self._index.get(number)
+        if i is None or self.rows[i].stale:
+            return
+        self._tally(self.rows[i], -1)
+        self.rows[i].stale = True
+        self._tally(self.rows[i], +1)
+        self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.COLUMNS) - 1))
+        self.courtChanged.emit(self.rows[i].court)
+
+    def mark_all_stale(self) -> None:
+        for r in self.rows:
+            if not r.stale:
+                self._tally(r, -1)
+                r.stale = True
+                self._tally(r, +1)
+                self.courtChanged.emit(r.court)
+        for q in self.queues.values():
+            q.stale = True
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.COLUMNS) - 1))
+
+    def expire(self) -> int:
+        """Mark seats silent for too long as stale; refresh the time columns."""
+        now = self.clock()
+        n = 0
+        for r in self.rows:
+            if not r.stale and r.received_at and now - r.received_at > STALE_AFTER_S:
+                self._tally(r, -1)
+                r.stale = True
+                self._tally(r, +1)
+                n += 1
+                self.courtChanged.emit(r.court)
+        for q in self.queues.values():
+            if not q.stale and now - q.received_at > STALE_AFTER_S:
+                q.stale = True
+        if self.rows:  # time columns tick
+            self.dataChanged.emit(self.index(0, 4), self.index(len(self.rows) - 1, 5), [Qt.DisplayRole])
+        return n
+
+    def apply_queue(self, q: QueuePresence, received_at: float | None = None, live: bool = True) -> None:
+        self.queues[q.queue] = QueueRow(q, received_at if received_at is not None else self.clock(), not live)
+        self.queueChanged.emit(q.queue)
+        self.courtChanged.emit(q.court)
+
+    # -- aggregates for tiles ----------------------------------------------------
+    def court_summary(self, court: str) -> CourtCounts:
+        return self._counts.get(court) or CourtCounts(court)
+
+    def queue_of(self, court: str) -> QueueRow | None:
+        for q in self.queues.values():
+            if q.presence.court == court:
+                return q
+        return None
