@@ -26,8 +26,9 @@ class SeatFilter(QSortFilterProxyModel):
         self.setSortRole(Qt.UserRole)
 
     def set_filter(self, court: str, state: str):
+        self.beginFilterChange()
         self.court, self.state = court, state
-        self.invalidateFilter()
+        self.endFilterChange()
 
     def filterAcceptsRow(self, row, parent):
         if not self.court and not self.state:

@@ -1,0 +1,113 @@
+"""The wallboard model and window, offscreen, with the real directory.
+
+Model checked with pytest-qt's qtmodeltester; updates, staleness, filters,
+tiles and alerts checked through the real widgets.
+"""
+from __future__ import annotations
+
+import pytest
+
+from app import paths
+from app.domain.directory import Directory
+from app.domain.presence_doc import QueuePresence, SeatPresence, queue_pidf, seat_pidf
+from app.domain.seat_state import SeatState
+
+
+class Clock:
+    def __init__(self, t=1_800_000_000.0):
+        self.t = t
+
+    def __call__(self):
+        return self.t
+
+
+@pytest.fixture
+def board(qtbot):
+    from ui.wallboard.feed import PresenceFeed
+    from ui.wallboard.model import SeatTableModel
+    from ui.wallboard.window import WallboardWindow
+    d = Directory.load(paths.resource("directory.json"))
+    clock = Clock()
+    model = SeatTableModel(d.entries("seat"), {c.code: c.short_name for c in d.courts()}, clock=clock)
+    win = WallboardWindow(model, d.courts())
+    qtbot.addWidget(win)
+    feed = PresenceFeed(model, clock=clock)
+    return d, clock, model, win, feed
+
+
+def test_model_passes_qtmodeltester(board, qtmodeltester):
+    d, clock, model, win, feed = board
+    feed.on_document("sip:8001@x", seat_pidf("sip:8001@x", SeatPresence("8001", SeatState.TALKING, since=clock() - 30, court="bjgy")))
+    qtmodeltester.check(model)
+    qtmodeltester.check(win.proxy)
+
+
+def test_document_updates_row_tile_and_staleness(board, qtbot):
+    d, clock, model, win, feed = board
+    seat = d.entries("seat")[0]
+    feed.on_document(f"sip:{seat.number}@x", seat_pidf(f"sip:{seat.number}@x", SeatPresence(
+        seat.number, SeatState.NOT_READY, reason="meal", since=clock() - 65, court=seat.court, calls_today=7)))
+    row = model.row_of(seat.number)
+    assert "meal" in model.data(model.index(row, 3)) or "用餐" in model.data(model.index(row, 3))
+    assert model.data(model.index(row, 4)) == "01:05"
+    assert model.data(model.index(row, 6)) == 7
+    assert model.court_summary(seat.court).count(SeatState.NOT_READY) == 1
+    win.tiles.flush()
+    assert "1" in win.tiles.tiles[seat.court].counts.text()
+    # Silence past the stale limit: greyed, with its age; never shown as live.
+    clock.t += 200
+    model.expire()
+    text = model.data(model.index(row, 3))
+    assert "stale" in text or "过时" in text
+    assert model.court_summary(seat.court).count(SeatState.NOT_READY) == 0
+    assert model.court_summary(seat.court).stale >= 1
+
+
+def test_malformed_body_is_counted_not_applied(board):
+    d, clock, model, win, feed = board
+    before = model.updates
+    feed.on_document("sip:8001@x", "<presence><oops")
+    assert feed.malformed == 1 and model.updates == before
+
+
+def test_foreign_client_document_gives_a_sensible_state(board):
+    d, clock, model, win, feed = board
+    body = ('<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" '
+            'xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="sip:8002@x"><tuple id="t"><status><basic>open'
+            '</basic></status></tuple><dm:person id="p"><rpid:activities><rpid:on-the-phone/></rpid:activities>'
+            '</dm:person></presence>')
+    feed.on_document("sip:8002@x", body)
+    r = model.rows[model.row_of("8002")]
+    assert r.presence.state is SeatState.TALKING and not r.stale
+
+
+def test_filters_and_queue_alert(board, qtbot):
+    d, clock, model, win, feed = board
+    main = d.main_court()
+    seats = d.seats_of(main.code)
+    for i, s in enumerate(seats[:3]):
+        feed.on_document("u", seat_pidf("u", SeatPresence(s.number, SeatState.READY if i else SeatState.TALKING,
+                                                          since=clock(), court=main.code)))
+    win.court_filter.setCurrentIndex(win.court_filter.findData(main.code))
+    assert win.proxy.rowCount() == len(seats)
+    win.state_filter.setCurrentIndex(win.state_filter.findData("talking"))
+    assert win.proxy.rowCount() == 1
+    win.threshold.setValue(4)
+    feed.on_document("q", queue_pidf("q", QueuePresence("main", main.code, waiting=6, oldest_wait_s=95,
+                                                        answered=40, abandoned=3, service_level=0.82)))
+    assert "6" in win.alert_label.text()
+    win.tiles.flush()
+    tile = win.tiles.tiles[main.code]
+    assert tile.alert and "01:35" in tile.queue.text()
+    feed.on_document("q", queue_pidf("q", QueuePresence("main", main.code, waiting=1, oldest_wait_s=5,
+                                                        answered=41, abandoned=3, service_level=0.83)))
+    assert win.alert_label.text() == "" and not tile.alert
+
+
+def test_wall_mode_hides_controls(board):
+    d, clock, model, win, feed = board
+    win.show()
+    win.toggle_wall_mode()
+    assert win.wall_mode and not win.controls.isVisible()
+    win.toggle_wall_mode()
+    assert not win.wall_mode and win.controls.isVisible()
