@@ -98,7 +98,8 @@ def test_document_shape_and_namespaces():
     assert root.find(f"{{{PIDF_NS}}}tuple/{{{PIDF_NS}}}contact").text == ENTITY
     assert root.find(f".//{{{RPID_NS}}}on-the-phone") is not None
     since = root.find(f"{{{HL_NS}}}seat/{{{HL_NS}}}since")
-    assert since.text == "2023-11-14T22:13:20.125Z" and float(since.get("epoch")) == 1_700_000_000.125
+    assert since.text == "2023-11-14T22:13:20.125Z"
+    assert float(since.get("epoch")) == 1_700_000_000.125
 
 
 def test_queue_round_trip():

@@ -55,7 +55,8 @@ def test_sign_in_ready_or_not_ready(clock):
 def test_ready_not_ready_and_sign_out(seat, clock):
     clock.advance(5)
     assert seat.set_not_ready("meal")
-    assert (seat.status.state, seat.status.reason, seat.status.since) == (S.NOT_READY, "meal", clock.t)
+    st = seat.status
+    assert (st.state, st.reason, st.since) == (S.NOT_READY, "meal", clock.t)
     clock.advance(5)
     seat.set_not_ready("meeting")                # new reason restarts the clock
     assert seat.status.since == clock.t and seat.status.reason == "meeting"

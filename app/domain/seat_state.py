@@ -21,23 +21,28 @@ apart from its *calls*; the shown state is derived from both:
 
 Transitions (any state not listed ignores the event and nothing changes):
 
-| from                    | event                          | to                          |
-| ----------------------- | ------------------------------ | --------------------------- |
-| SIGNED_OUT              | sign_in()                      | READY (NOT_READY if reason) |
-| SIGNED_OUT              | call events                    | SIGNED_OUT (no wrap, no count) |
-| READY / NOT_READY       | sign_out()                     | SIGNED_OUT                  |
-| READY / NOT_READY       | set_ready() / set_not_ready(r) | READY / NOT_READY(r)        |
-| READY / NOT_READY / WRAP_UP | call_offered(id)           | OFFERED                     |
-| any signed in           | call_answered(id)              | TALKING                     |
-| TALKING                 | call_held(id), all held        | HELD                        |
-| HELD                    | call_resumed(id)               | TALKING                     |
-| OFFERED                 | call_ended(id, answered=False) | previous state (READY...)   |
-|                         |   with call_missed_not_ready   | NOT_READY "no_answer" if it was READY |
-| TALKING / HELD          | call_ended(id, answered=True), last call | WRAP_UP (timer wrap_up_s) |
-| TALKING / HELD          | call_ended(id), other calls remain | TALKING / OFFERED / HELD |
-| WRAP_UP                 | tick() after the timer, end_wrap_up() | the choice (READY...) |
-| WRAP_UP                 | extend_wrap_up()               | WRAP_UP, deadline moved     |
-| OFFERED/TALKING/HELD/WRAP_UP | set_ready / set_not_ready / sign_out | unchanged; remembered as ``pending_after_wrap`` and applied when the seat is idle again |
+| from                  | event                               | to                            |
+| --------------------- | ----------------------------------- | ----------------------------- |
+| SIGNED_OUT            | sign_in() / sign_in(reason)         | READY / NOT_READY(reason)     |
+| SIGNED_OUT            | any call event                      | SIGNED_OUT (no wrap, no count)|
+| READY, NOT_READY      | sign_out()                          | SIGNED_OUT                    |
+| READY, NOT_READY      | set_ready() / set_not_ready(r)      | READY / NOT_READY(r)          |
+| READY, NOT_READY,     | call_offered(id)                    | OFFERED                       |
+|   WRAP_UP, HELD       |                                     |                               |
+| any signed in         | call_answered(id)                   | TALKING                       |
+| TALKING               | call_held(id), now all calls held   | HELD                          |
+| HELD                  | call_resumed(id)                    | TALKING                       |
+| OFFERED               | call_ended(id, answered=False)      | as before the offer           |
+|                       |   with call_missed_not_ready, READY | NOT_READY("no_answer")        |
+| TALKING, HELD         | call_ended(id, True), last call     | WRAP_UP for wrap_up_s         |
+| TALKING, HELD         | call_ended(id, ...), calls remain   | TALKING / OFFERED / HELD      |
+| WRAP_UP               | tick() past the deadline            | the choice (READY...)         |
+| WRAP_UP               | end_wrap_up()                       | the choice (READY...)         |
+| WRAP_UP               | extend_wrap_up(s)                   | WRAP_UP, deadline + s         |
+| OFFERED, TALKING,     | set_ready / set_not_ready /         | unchanged; the choice is kept |
+|   HELD, WRAP_UP       |   sign_out()                        |   as ``pending_after_wrap``   |
+|                       |                                     |   and applied once idle       |
+| OFFERED ... WRAP_UP   | sign_out(force=True)                | SIGNED_OUT at once            |
 
 Each answered call that ends while signed in adds one to ``calls_today``
 (the owner resets the machine, or calls ``reset_calls_today()``, at midnight).
