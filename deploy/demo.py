@@ -40,11 +40,14 @@ class DemoPlatform:
         self.first_call_after = first_call_after
         self.call_every = call_every
         self.with_caller = with_caller
+        from deploy.demo_seats import queue_user
         numbers = {n for n, _ in directory.accounts()} | {ECHO_NUMBER, DEMO_CALLER, seat}
+        numbers |= {queue_user(c.code) for c in directory.courts()}
         self.server = KamailioServer(
             self.workdir / "kamailio",
             users=[SipUser(n, demo_password(n)) for n in sorted(numbers)])
         self.agents = []
+        self.simulation = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -78,6 +81,14 @@ class DemoPlatform:
             self._thread = threading.Thread(target=self._caller_loop, name="demo-caller", daemon=True)
             self._thread.start()
 
+    def start_simulation(self, speed: float = 1.0) -> None:
+        """Every other seat and every queue, alive (published presence)."""
+        from deploy.demo_seats import SimulatedPlatform
+        self.simulation = SimulatedPlatform(
+            (self.server.host, self.server.udp_port), f"{self.server.host}", self.directory,
+            exclude={self.seat}, password=demo_password, speed=speed)
+        self.simulation.start()
+
     def _caller_loop(self):
         wait = self.first_call_after
         while not self._stop.wait(wait):
@@ -97,6 +108,8 @@ class DemoPlatform:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.simulation is not None:
+            self.simulation.stop()
         for a in self.agents:
             try:
                 a.stop(timeout=3)

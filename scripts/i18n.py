@@ -239,6 +239,14 @@ def cmd_check(args) -> int:
                             f"in {rel(TS_FILE)}:")
             problems += [f"  {ctx}: {src!r}" + (f" (comment {c!r})" if c else "")
                          for ctx, src, c in missing]
+        nameless = sorted({src for ctx, src, _c in fresh if not ctx})
+        if nameless:
+            # A bare tr() outside a class: lupdate files it under no context, but
+            # at run time it is looked up under the calling class, so it never
+            # translates. Warn (not fail) so the call site gets fixed.
+            print("i18n: warning: these strings have no context (tr() outside a class); they will "
+                  "not translate at run time - use QCoreApplication.translate(\"Context\", ...):\n  "
+                  + "\n  ".join(repr(s) for s in nameless), file=sys.stderr)
         bad = placeholder_problems(committed)
         if bad:
             problems.append("translations whose %N placeholders differ from the source:")

@@ -54,10 +54,12 @@ class SeatBuddy(pj.Buddy):
         except pj.Error:
             return
         body = ""
+        is_notify = False
         try:
             rdata = prm.e.body.tsxState.src.rdata
             whole = rdata.wholeMsg if rdata is not None else ""
             if whole.startswith("NOTIFY "):
+                is_notify = True
                 body = _body_of(whole)
         except Exception:  # not an incoming message (timer, our own request)
             body = ""
@@ -66,6 +68,10 @@ class SeatBuddy(pj.Buddy):
             self.engine._presence_subscription(self.uri, state, reason)
         if body.strip():
             self.engine._presence_received(self.uri, body)
+        elif is_notify and state == "active":
+            # A NOTIFY without a document: the publication expired or was
+            # withdrawn (the seat's desk died or signed off uncleanly).
+            self.engine._presence_subscription(self.uri, "no-document", "")
 
     def onBuddyState(self):
         pass  # the raw NOTIFY (above) carries everything we show

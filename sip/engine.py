@@ -442,12 +442,12 @@ class SipEngine(QObject):
         return list(self._buddies)
 
     def resubscribe_all(self) -> None:
-        """Subscribe again (after the server came back)."""
-        for b in list(self._buddies.values()):
-            try:
-                b.subscribePresence(True)
-            except pj.Error:
-                pass
+        """Subscribe afresh (after the server came back: it may have lost our
+        subscriptions, and pjsua would keep refreshing dead dialogs)."""
+        uris = list(self._buddies)
+        self._buddies.clear()  # deletes the pjsua buddies and their dialogs
+        if uris and self.account is not None:
+            self.watch(uris)
 
     # ---------------------------------------------------------------- audio --
     def open_audio(self, mic: str | None, speaker: str | None) -> None:

@@ -103,6 +103,8 @@ def test_translations_keep_placeholders_and_key_hints():
     bad = []
     for ctx, src, tr in _messages():
         text = "".join(tr.itertext())
+        if not text:  # an untranslated entry: test_every_message_is_finished reports it
+            continue
         if sorted(PLACEHOLDER.findall(text)) != sorted(PLACEHOLDER.findall(src)):
             bad.append(f"{ctx}: {src!r} -> {text!r} (placeholders)")
         if KEY_HINT.findall(text) != KEY_HINT.findall(src):

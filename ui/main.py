@@ -16,7 +16,7 @@ from pathlib import Path
 os.environ.setdefault("QT_API", "pyside6")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
-from PySide6.QtCore import QLocale, QTimer, QTranslator  # noqa: E402
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialog  # noqa: E402
 
 from app import paths  # noqa: E402
@@ -36,6 +36,9 @@ def parse_args(argv=None):
     p.add_argument("--screenshot", type=Path, help="save a PNG of the window once registered, then quit")
     p.add_argument("--quit-after", type=float, default=0, help="quit after N seconds (tests)")
     p.add_argument("--sip-trace", action="store_true", help="log every SIP message")
+    p.add_argument("--role", choices=("seat", "judge", "both"), default=None,
+                   help="seat: softphone; judge: also the wallboard (default: both in the demo)")
+    p.add_argument("--wallboard-shot", type=Path, help="with --screenshot: also save the wallboard")
     return p.parse_args(argv)
 
 
@@ -43,6 +46,9 @@ def install_translator(app: QApplication, lang: str) -> QTranslator | None:
     name = lang or QLocale.system().name()
     if not name.startswith("zh"):
         return None
+    qt = QTranslator(app)  # Qt's own buttons and menus (OK, Cancel, Copy ...)
+    if qt.load("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.TranslationsPath)):
+        app.installTranslator(qt)
     tr = QTranslator(app)
     if tr.load(str(paths.resource("i18n", "hotline_zh_CN.qm"))):
         app.installTranslator(tr)
@@ -159,12 +165,37 @@ def main(argv=None) -> int:
     if problem:
         window.show_problem(problem)
 
+    role = args.role or ("both" if args.demo else "seat")
+    roles = {}
+
     def apply(settings: AccountSettings):
+        from ui.roles import JudgeRole, SeatRole
         controller.auto_answer = settings.auto_answer
         try:
             desk.engine.set_account(settings)
         except Exception as e:
             window.show_problem(str(e))
+            return
+        for r in roles.values():
+            r.close()
+        roles.clear()
+        roles["seat"] = SeatRole(desk, window, settings)
+        if role in ("judge", "both"):
+            roles["judge"] = JudgeRole(desk, settings)
+            roles["judge"].window.show()
+        watch = list(roles["seat"].team_model and roles["seat"].team_uris or [])
+        if "judge" in roles:
+            watch = roles["judge"].uris
+
+        def on_reg(snap, done=[]):
+            if snap.state is RegState.REGISTERED and not done:
+                done.append(True)
+                refused = desk.engine.watch(watch)
+                if refused:
+                    log.warning("%d presentities beyond the buddy limit not watched", len(refused))
+                if args.demo:
+                    roles["seat"].machine.sign_in()
+        desk.engine.registrationChanged.connect(on_reg)
 
     def edit_settings():
         current = desk.engine.account.settings if desk.engine.account else None
@@ -185,6 +216,8 @@ def main(argv=None) -> int:
 
     window.settingsRequested.connect(edit_settings)
     settings = desk.account_settings()
+    if args.demo and desk.platform is not None:
+        desk.platform.start_simulation()
     window.show()
     if settings is not None:
         apply(settings)
@@ -196,7 +229,12 @@ def main(argv=None) -> int:
         def shot(snap):
             if snap.state is RegState.REGISTERED:
                 log.info("registered after %.2f s", time.monotonic() - t0)
-                QTimer.singleShot(300, lambda: (window.grab().save(str(args.screenshot)), app.quit()))
+                def save():
+                    window.grab().save(str(args.screenshot))
+                    if args.wallboard_shot and "judge" in roles:
+                        roles["judge"].window.grab().save(str(args.wallboard_shot))
+                    app.quit()
+                QTimer.singleShot(4000 if args.wallboard_shot else 300, save)
         desk.engine.registrationChanged.connect(shot)
         QTimer.singleShot(20000, app.quit)
     if args.quit_after:
@@ -204,6 +242,8 @@ def main(argv=None) -> int:
     try:
         return app.exec()
     finally:
+        for r in roles.values():
+            r.close()
         desk.close()
 
 

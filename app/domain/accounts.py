@@ -57,5 +57,6 @@ class AccountSettings:
             return t
         if "@" in t:
             return "sip:" + t
-        digits = "".join(c for c in t if c not in " -()")
-        return f"sip:{digits}@{self.sip_domain}"
+        if all(c.isdigit() or c in " -()+*#" for c in t):
+            t = "".join(c for c in t if c not in " -()")  # a phone number as typed
+        return f"sip:{t}@{self.sip_domain}"

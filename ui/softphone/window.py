@@ -76,6 +76,7 @@ class SoftphoneWindow(QMainWindow):
 
         central = QWidget()
         lay = QVBoxLayout(central)
+        self._layout = lay
         lay.addLayout(top)
         lay.addWidget(body, 1)
         lay.addWidget(self.message)
@@ -98,6 +99,11 @@ class SoftphoneWindow(QMainWindow):
             self.history.redialRequested.connect(self.dial)
         self.badge.show_snapshot(engine.registration())
         self._shortcuts()
+
+    def set_seat_panel(self, panel):
+        """The seat's own state and its buttons, under the registration line."""
+        self.seat_panel = panel
+        self._layout.insertWidget(1, panel)
 
     def _shortcuts(self):
         keys = {

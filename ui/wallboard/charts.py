@@ -39,7 +39,7 @@ class TodayCharts(QWidget):
         self.waiting_plot.setTitle(self.tr("Calls waiting"))
         self.waiting_plot.setClipToView(True)
         self.waiting_plot.setDownsampling(mode="peak")
-        self.waiting_curve = self.waiting_plot.plot([], [], pen=pg.mkPen("#c62828", width=2), stepMode=None)
+        self.waiting_curve = self.waiting_plot.plot(pen=pg.mkPen("#c62828", width=2))
         self.volume_plot = pg.PlotWidget(axisItems={"bottom": HourAxis("bottom")})
         self.volume_plot.setObjectName("volumeChart")
         self.volume_plot.setTitle(self.tr("Answered / abandoned per 15 minutes"))
@@ -77,9 +77,9 @@ class TodayCharts(QWidget):
         self._dirty = False
         pts = self.series.waiting_series()
         if pts:
-            xs = np.array([p[0] for p in pts], dtype=float)
+            xs = np.array([p[0] for p in pts] + [max(self.clock(), pts[-1][0])], dtype=float)
             ys = np.array([p[1] for p in pts], dtype=float)
-            self.waiting_curve.setData(xs, ys)
+            self.waiting_curve.setData(xs, ys, stepMode="right")  # a count holds until it changes
         iv = [i for i in self.series.intervals(self.clock()) if i.answered or i.abandoned]
         if iv:
             x = np.array([i.start + self.series.interval_s / 2 for i in iv], dtype=float)

@@ -18,6 +18,7 @@ import time
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.domain.calls import RegState, number_of
+from app.domain.seat_state import SeatState
 from app.domain.presence_doc import PresenceFormatError, SeatPresence, fallback_state, parse_pidf
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,26 @@ class PresenceFeed(QObject):
         engine.presenceReceived.connect(self.on_document)
         engine.presenceSubscriptionChanged.connect(self.on_subscription)
         engine.registrationChanged.connect(self._on_registration)
+
+    def attach_list(self, ua, list_uri: str):
+        """One resource-list subscription (RFC 4662) for boards beyond the
+        per-process buddy limit. `ua` is a sip.simple PresenceUA; its callbacks
+        run on its reader thread and only post into the inbox."""
+        def on_notify(_sub, n):
+            if n.resources is not None:
+                for res in n.resources:
+                    if res.pidf:
+                        self.post("doc", res.uri, res.pidf)
+                    elif res.state == "terminated":
+                        self.post("sub", res.uri, "terminated")
+            elif n.pidf:
+                self.post("doc", list_uri, n.pidf)
+
+        def on_state(_sub, state, reason):
+            if state in ("terminated", "failed"):
+                self.post("lost", list_uri, reason or state)
+
+        return ua.subscribe(list_uri, eventlist=True, on_notify=on_notify, on_state=on_state)
 
     def post(self, kind: str, uri: str, payload: str) -> None:
         """Thread-safe entry for other threads: kind "doc" (payload = PIDF) or
@@ -97,8 +118,16 @@ class PresenceFeed(QObject):
             self._seat_batch.append((seat, now))
 
     def on_subscription(self, uri: str, state: str, reason: str) -> None:
-        if state in ("terminated", "failed"):
-            self.model.mark_stale(number_of(uri))
+        number = number_of(uri)
+        if state == "no-document":
+            # The publication went away: a desk that signed out and closed
+            # stays "signed out"; anything else is no longer known.
+            i = self.model.row_of(number)
+            p = self.model.rows[i].presence if i is not None else None
+            if p is not None and p.state is SeatState.SIGNED_OUT:
+                return
+        if state in ("terminated", "failed", "no-document"):
+            self.model.mark_stale(number)
 
     def _on_registration(self, snap) -> None:
         if snap.state in (RegState.RETRYING, RegState.FAILED, RegState.UNREGISTERED):

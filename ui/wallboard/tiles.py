@@ -121,11 +121,14 @@ class TileGrid(QScrollArea):
             self.grid.addWidget(t, i // columns, i % columns)
         self.setWidget(inner)
         self._dirty: set[str] = set()
-        model.courtChanged.connect(self._dirty.add)
+        model.courtChanged.connect(self._mark)
         self._timer = QTimer(self)
         self._timer.setInterval(250)
         self._timer.timeout.connect(self.flush)
         self._timer.start()
+
+    def _mark(self, code: str):
+        self._dirty.add(code)
 
     def flush(self):
         dirty, self._dirty = self._dirty, set()

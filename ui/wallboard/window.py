@@ -7,7 +7,7 @@ controls). All of it reads one `SeatTableModel`.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QCoreApplication, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QHBoxLayout,
                                QHeaderView, QLabel, QMainWindow, QSpinBox, QSplitter,
@@ -43,14 +43,22 @@ class SeatFilter(QSortFilterProxyModel):
         return True
 
 
-def state_labels(tr):
+def state_labels(_tr=None):
+    """Seat states and not-ready reasons in the reader's language (context "SeatState")."""
     return {
-        SeatState.SIGNED_OUT: tr("signed out"), SeatState.READY: tr("ready"),
-        SeatState.NOT_READY: tr("not ready"), SeatState.OFFERED: tr("ringing"),
-        SeatState.TALKING: tr("talking"), SeatState.HELD: tr("on hold"),
-        SeatState.WRAP_UP: tr("wrap-up"),
-        "break": tr("break"), "meal": tr("meal"), "training": tr("training"),
-        "meeting": tr("meeting"), "other": tr("other"), "no_answer": tr("no answer"),
+        SeatState.SIGNED_OUT: QCoreApplication.translate("SeatState", "signed out"),
+        SeatState.READY: QCoreApplication.translate("SeatState", "ready"),
+        SeatState.NOT_READY: QCoreApplication.translate("SeatState", "not ready"),
+        SeatState.OFFERED: QCoreApplication.translate("SeatState", "ringing"),
+        SeatState.TALKING: QCoreApplication.translate("SeatState", "talking"),
+        SeatState.HELD: QCoreApplication.translate("SeatState", "on hold"),
+        SeatState.WRAP_UP: QCoreApplication.translate("SeatState", "wrap-up"),
+        "break": QCoreApplication.translate("SeatState", "break"),
+        "meal": QCoreApplication.translate("SeatState", "meal"),
+        "training": QCoreApplication.translate("SeatState", "training"),
+        "meeting": QCoreApplication.translate("SeatState", "meeting"),
+        "other": QCoreApplication.translate("SeatState", "other"),
+        "no_answer": QCoreApplication.translate("SeatState", "no answer"),
     }
 
 

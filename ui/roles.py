@@ -1,0 +1,103 @@
+"""What each role adds at start-up: the seat's own state, the wallboard.
+
+- Seat: a state machine fed by the softphone's calls and the seat's buttons,
+  published as presence (sip/presence_publisher.py) at each change and again
+  when registration comes back; a compact team view of its own court.
+- Consulting judge: the wallboard over every seat and queue of the
+  directory, through per-seat subscriptions (up to the buddy limit) or one
+  resource-list subscription beyond it; last known states restored from the
+  store at once, marked stale until fresh.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtWidgets import QHeaderView, QTableView
+
+from app.domain.accounts import AccountSettings
+from app.domain.seat_state import SeatStateMachine
+from app.services.seat_presence import SeatPresenceService
+from ui.softphone.seat_panel import SeatStatePanel
+from ui.wallboard.charts import day_start
+from ui.wallboard.feed import PresenceFeed
+from ui.wallboard.model import SeatTableModel
+from ui.wallboard.window import WallboardWindow, state_labels
+
+log = logging.getLogger(__name__)
+
+QUEUE_PREFIX = "q-"  # queue presentities: sip:q-<court code>@domain
+
+
+class SeatRole:
+    """The seat's own state and team view, for one account."""
+
+    def __init__(self, desk, window, settings: AccountSettings, wrap_up_s: float = 30):
+        from sip.presence_publisher import PresencePublisher
+        engine = desk.engine
+        entry = desk.directory.by_number(settings.user)
+        court = entry.court if entry else ""
+        self.machine = SeatStateMachine(wrap_up_s=wrap_up_s)
+        self.publisher = PresencePublisher(settings)
+        self.service = SeatPresenceService(
+            self.machine, self.publisher.publish, entity=f"sip:{settings.user}@{settings.sip_domain.split(':')[0]}",
+            seat=settings.user, court=court, name=entry.name if entry else settings.display_name,
+            queues=(court,) if court else ())
+        engine.callChanged.connect(self.service.on_call)
+        engine.registeredAgain.connect(self.service.republish)
+        self.panel = SeatStatePanel(self.service)
+        window.set_seat_panel(self.panel)
+        self._problems = QTimer(window)
+        self._problems.setInterval(1000)
+        self._problems.timeout.connect(lambda: [window.show_problem(p) for p in self.publisher.poll_problems()])
+        self._problems.start()
+        # Team view: the seats of the seat's own court and its queue.
+        self.team_model = None
+        if court:
+            seats = desk.directory.seats_of(court)
+            names = {c.code: c.short_name for c in desk.directory.courts()}
+            self.team_model = SeatTableModel(seats, names)
+            labels = state_labels(window.tr)
+            self.team_model.state_label = lambda st: labels.get(st, getattr(st, "value", str(st)))
+            self.team_feed = PresenceFeed(self.team_model)
+            self.team_feed.attach_engine(engine)
+            view = QTableView()
+            view.setObjectName("teamView")
+            view.setModel(self.team_model)
+            view.verticalHeader().hide()
+            view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+            window.tabs.addTab(view, QCoreApplication.translate("SoftphoneWindow", "My team"))
+            self.team_uris = [settings.target_uri(s.number) for s in seats if s.number != settings.user]
+            self.team_uris.append(settings.target_uri(QUEUE_PREFIX + court))
+
+    def close(self):
+        try:
+            self.machine.sign_out(force=True)
+        except Exception:
+            pass
+        self.publisher.close()
+
+
+class JudgeRole:
+    """The wallboard for the consulting judge."""
+
+    def __init__(self, desk, settings: AccountSettings, list_uri: str | None = None):
+        from app.storage.wallboard_repo import WallboardRepository
+        d = desk.directory
+        seats = d.entries("seat")
+        names = {c.code: c.short_name for c in d.courts()}
+        self.model = SeatTableModel(seats, names)
+        self.repo = WallboardRepository()
+        self.feed = PresenceFeed(self.model, self.repo)
+        self.window = WallboardWindow(self.model, d.courts())
+        history = self.feed.restore(day_start(time.time()))
+        self.window.charts.add_history(history)
+        uris = [settings.target_uri(s.number) for s in seats]
+        uris += [settings.target_uri(QUEUE_PREFIX + c.code) for c in d.courts()]
+        self.feed.attach_engine(desk.engine)
+        self.uris = uris
+        self.list_uri = list_uri
+
+    def close(self):
+        self.feed.flush_store()
