@@ -33,12 +33,16 @@ QUEUE_PREFIX = "q-"  # queue presentities: sip:q-<court code>@domain
 class SeatRole:
     """The seat's own state and team view, for one account."""
 
-    def __init__(self, desk, window, settings: AccountSettings, wrap_up_s: float = 30):
+    def __init__(self, desk, window, settings: AccountSettings):
+        from app.domain.seat_state import DEFAULT_NOT_READY_REASONS
         from sip.presence_publisher import PresencePublisher
         engine = desk.engine
         entry = desk.directory.by_number(settings.user)
         court = entry.court if entry else ""
-        self.machine = SeatStateMachine(wrap_up_s=wrap_up_s)
+        # Site-configurable: wrap-up length and the not-ready reasons offered.
+        self.machine = SeatStateMachine(
+            wrap_up_s=float(desk.settings.get("seat.wrap_up_s", 30)),
+            reasons=tuple(desk.settings.get("seat.not_ready_reasons", list(DEFAULT_NOT_READY_REASONS))))
         self.publisher = PresencePublisher(settings)
         self.service = SeatPresenceService(
             self.machine, self.publisher.publish, entity=f"sip:{settings.user}@{settings.sip_domain.split(':')[0]}",
@@ -89,6 +93,10 @@ class JudgeRole:
         names = {c.code: c.short_name for c in d.courts()}
         self.model = SeatTableModel(seats, names)
         self.repo = WallboardRepository()
+        try:  # retention, site-configurable
+            self.repo.delete_older_than(float(desk.settings.get("wallboard.retention_days", 90)))
+        except Exception as e:
+            log.warning("wallboard retention not applied: %s", e)
         self.feed = PresenceFeed(self.model, self.repo)
         self.window = WallboardWindow(self.model, d.courts())
         history = self.feed.restore(day_start(time.time()))

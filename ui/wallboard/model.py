@@ -118,8 +118,12 @@ class SeatTableModel(QAbstractTableModel):
     def state_of(self, r: SeatRow) -> SeatState:
         return r.presence.state if r.presence is not None else SeatState.SIGNED_OUT
 
+    _ROLES = frozenset((Qt.DisplayRole, Qt.UserRole, Qt.ForegroundRole, Qt.UserRole + 1))
+
     def data(self, index, role=Qt.DisplayRole):
-        if not index.isValid():
+        # Views ask for a dozen roles per cell per paint: answer the ones we
+        # do not serve before any work (this is the grid's paint hot path).
+        if role not in self._ROLES or not index.isValid():
             return None
         r = self.rows[index.row()]
         col = self.COLUMNS[index.column()]

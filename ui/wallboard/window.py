@@ -7,6 +7,8 @@ controls). All of it reads one `SeatTableModel`.
 """
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QCoreApplication, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QHBoxLayout,
@@ -16,6 +18,18 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QHBoxLayout,
 from app.domain.seat_state import SeatState
 from ui.wallboard.charts import TodayCharts
 from ui.wallboard.tiles import TileGrid
+
+
+class SeatGridView(QTableView):
+    """The seat grid; `frame_times` (a list) collects paint durations for the benchmark."""
+    frame_times: list | None = None
+
+    def paintEvent(self, event):
+        if self.frame_times is None:
+            return super().paintEvent(event)
+        t = time.perf_counter()
+        super().paintEvent(event)
+        self.frame_times.append(time.perf_counter() - t)
 
 
 class SeatFilter(QSortFilterProxyModel):
@@ -73,7 +87,7 @@ class WallboardWindow(QMainWindow):
         self.tiles = TileGrid(courts, model, model.state_label)
         self.proxy = SeatFilter(self)
         self.proxy.setSourceModel(model)
-        self.table = QTableView()
+        self.table = SeatGridView()
         self.table.setObjectName("seatGrid")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)

@@ -1,0 +1,221 @@
+"""Bench: the wallboard under a province's load, through the real Kamailio.
+
+    .venv/bin/python bench/bench_wallboard.py [--seats 3000 --courts 200 --rate 1000 --seconds 60]
+    .venv/bin/python bench/bench_wallboard.py --beijing      # 70 seats, 23 courts
+
+A publisher process (PublisherPool: one socket, every seat's account, digest
+auth) publishes seat states at --rate changes a second; each document carries
+its send time in hl:since. The wallboard (this process: the real model, feed,
+tiles, grid and charts, offscreen) watches every seat through ONE
+resource-list subscription served by Kamailio's rls module. Printed:
+
+- latency PUBLISH -> wallboard model updated, p50/p99 (target p99 < 200 ms);
+- latency PUBLISH -> frame painted (the grid's viewport painted after the
+  update), p50/p99;
+- frame time (every Paint event delivered in the wallboard), p50/p99/max
+  (target < 16 ms);
+- the wallboard process's CPU (% of one core; target < 50 %) and RSS.
+Figures only, no assertions.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from app.domain.presence_doc import SeatPresence, seat_pidf  # noqa: E402
+from app.domain.seat_state import SeatState  # noqa: E402
+
+STATES = [SeatState.READY, SeatState.TALKING, SeatState.WRAP_UP, SeatState.NOT_READY, SeatState.OFFERED]
+
+
+def seat_user(i: int) -> str:
+    return f"s{i:05d}"
+
+
+def court_of(i: int, courts: int) -> str:
+    return f"c{i % courts:03d}"
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(p / 100 * (len(xs) - 1)))] if xs else float("nan")
+
+
+# ---------------------------------------------------------------- publisher --
+def publisher(server: str, seats: int, courts: int, rate: float, seconds: float) -> None:
+    from sip.simple.ua import PublisherPool
+    host, port = server.rsplit(":", 1)
+    users = [(seat_user(i), f"pw{i}") for i in range(seats)]
+    pool = PublisherPool((host, int(port)), users, transport="udp", domain=host)
+    rng = random.Random(1)
+
+    def doc(i, st):
+        u = seat_user(i)
+        return seat_pidf(f"sip:{u}@{host}", SeatPresence(u, st, since=time.time(), court=court_of(i, courts)))
+
+    # Everyone signs in first (not timed), then the timed changes.
+    pool.publish_many([(seat_user(i), doc(i, SeatState.READY)) for i in range(seats)])
+    print(json.dumps({"ready": True}), flush=True)
+    sys.stdin.readline()  # the wallboard says go once it has the full state
+    t0 = time.monotonic()
+    n = 0
+    while True:
+        elapsed = time.monotonic() - t0
+        if elapsed >= seconds:
+            break
+        due = int(elapsed * rate)
+        while n < due:
+            i = rng.randrange(seats)
+            pool.publish_async(seat_user(i), doc(i, rng.choice(STATES)))
+            n += 1
+        time.sleep(0.002)
+    print(json.dumps({"sent": n, "seconds": time.monotonic() - t0}), flush=True)
+    time.sleep(1.0)
+    pool.close()
+
+
+# ---------------------------------------------------------------- wallboard --
+def run(seats: int, courts: int, rate: float, seconds: float) -> dict:
+    from PySide6.QtWidgets import QApplication
+
+    from deploy.kamailio.launcher import KamailioServer, SipUser
+    from sip.simple.ua import PresenceUA
+    from ui.wallboard.feed import PresenceFeed
+    from ui.wallboard.model import SeatTableModel
+    from ui.wallboard.window import WallboardWindow
+
+    class Entry:
+        def __init__(self, number, name, court):
+            self.number, self.name, self.court = number, name, court
+
+    class Court:
+        def __init__(self, code):
+            self.code, self.name, self.short_name, self.is_main = code, code, code, code == "c000"
+
+    app = QApplication.instance() or QApplication([])
+    entries = [Entry(seat_user(i), f"坐席{i}", court_of(i, courts)) for i in range(seats)]
+    court_list = [Court(f"c{c:03d}") for c in range(courts)]
+    model = SeatTableModel(entries, {c.code: c.code for c in court_list})
+    feed = PresenceFeed(model)
+    win = WallboardWindow(model, court_list)
+    win.resize(1600, 1000)
+    win.show()
+
+    to_model: list[float] = []
+    pending_paint: list[float] = []
+    to_paint: list[float] = []
+    frames: list[float] = []
+    orig_apply = model.apply_seat
+
+    def timed_apply(p, received_at=None, live=True):
+        ok = orig_apply(p, received_at, live)
+        if ok and live and measuring[0]:
+            now = time.time()
+            to_model.append(now - p.since)
+            pending_paint.append(p.since)
+        return ok
+    model.apply_seat = timed_apply
+    measuring = [False]
+
+    # Frame time: the grid's own paint (SeatGridView.frame_times) and the
+    # tiles' repaints; "to paint": updates applied before a grid paint ended.
+    win.table.frame_times = frames
+    orig_paint_done = len(frames)
+
+    def after_paints():
+        nonlocal orig_paint_done
+        if len(frames) != orig_paint_done and pending_paint:
+            now = time.time()
+            to_paint.extend(now - s for s in pending_paint)
+            pending_paint.clear()
+        orig_paint_done = len(frames)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        users = [SipUser(seat_user(i), f"pw{i}") for i in range(seats)] + [SipUser("wall", "pw-wall")]
+        srv = KamailioServer(Path(tmp), users=users, shm_mb=512)
+        list_uri = srv.set_resource_list("wallboard", "wall", [f"sip:{seat_user(i)}@{srv.host}" for i in range(seats)])
+        srv.start(timeout=30)
+        pub = subprocess.Popen([sys.executable, __file__, "--publisher", f"{srv.host}:{srv.udp_port}",
+                                "--seats", str(seats), "--courts", str(courts), "--rate", str(rate),
+                                "--seconds", str(seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert json.loads(pub.stdout.readline())["ready"]
+            ua = PresenceUA(srv.host, srv.tcp_port, "wall", "pw-wall", transport="tcp", keepalive_interval=None)
+            feed.attach_list(ua, list_uri)
+            t_full = time.monotonic()
+            while sum(1 for r in model.rows if not r.stale) < seats and time.monotonic() - t_full < 60:
+                app.processEvents()
+                time.sleep(0.002)
+            full_s = time.monotonic() - t_full
+            measuring[0] = True
+            c0, w0 = time.process_time(), time.monotonic()
+            pub.stdin.write("go\n")
+            pub.stdin.flush()
+            end = time.monotonic() + seconds + 2
+            while time.monotonic() < end:
+                app.processEvents()
+                after_paints()
+                time.sleep(0.001)
+            cpu = (time.process_time() - c0) / (time.monotonic() - w0)
+            sent = json.loads(pub.stdout.readline())
+            ua.close()
+        finally:
+            pub.kill()
+            srv.stop()
+    rss = 0
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1]) // 1024
+    win.close()
+    return {"seats": seats, "courts": courts, "rate": rate, "sent": sent["sent"], "applied": len(to_model),
+            "full_state_s": full_s, "model_p50": pct(to_model, 50) * 1000, "model_p99": pct(to_model, 99) * 1000,
+            "paint_p50": pct(to_paint, 50) * 1000, "paint_p99": pct(to_paint, 99) * 1000,
+            "frame_p50": pct(frames, 50) * 1000, "frame_p99": pct(frames, 99) * 1000,
+            "frame_max": max(frames) * 1000 if frames else float("nan"), "frames": len(frames),
+            "cpu": cpu * 100, "rss_mb": rss, "malformed": feed.malformed}
+
+
+def report(r: dict) -> None:
+    print(f"{r['seats']} seats in {r['courts']} courts, {r['rate']:.0f} changes/s: sent {r['sent']}, "
+          f"applied {r['applied']}; full list state in {r['full_state_s']:.2f} s")
+    print(f"  PUBLISH -> model: p50 {r['model_p50']:.1f} ms, p99 {r['model_p99']:.1f} ms (target p99 < 200)")
+    print(f"  PUBLISH -> frame painted: p50 {r['paint_p50']:.1f} ms, p99 {r['paint_p99']:.1f} ms")
+    print(f"  frame time: p50 {r['frame_p50']:.2f} ms, p99 {r['frame_p99']:.2f} ms, max {r['frame_max']:.1f} ms "
+          f"over {r['frames']} paints (target < 16 ms)")
+    print(f"  wallboard CPU {r['cpu']:.1f} % of one core (target < 50 %), RSS {r['rss_mb']} MB, "
+          f"malformed {r['malformed']}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seats", type=int, default=3000)
+    ap.add_argument("--courts", type=int, default=200)
+    ap.add_argument("--rate", type=float, default=1000)
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--beijing", action="store_true", help="70 seats, 23 courts, 20 changes/s")
+    ap.add_argument("--publisher", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.publisher:
+        publisher(a.publisher, a.seats, a.courts, a.rate, a.seconds)
+        return 0
+    if a.beijing:
+        a.seats, a.courts, a.rate = 70, 23, 20
+    report(run(a.seats, a.courts, a.rate, a.seconds))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
