@@ -274,6 +274,36 @@ def test_port_survives_create_destroy_under_traffic(rig):
         rig.pump(0.05)
 
 
+def test_destroy_while_the_clock_calls_the_port(rig):
+    """pjmedia 2.15 removes conference ports asynchronously (at the clock's next tick),
+    and ~AudioMediaPort frees the object at once: the bridge must take its port out of
+    the conference and wait for the clock before freeing it. Destroy at random points of
+    the 20 ms tick, with frames flowing both ways and the GIL busy (a tick then waits
+    for the GIL inside the port's callback, the window of the old use-after-free)."""
+    import random
+
+    from sip.audio.bridge import AudioBridge
+    rng = random.Random(7)
+    for i in range(30):
+        b = AudioBridge()
+        b.create()
+        rig.tone_on(b.media, 440)
+        m = b.media
+        m.startTransmit(m)                         # loopback: both callbacks run
+        del m
+        rig.pump(0.02 + rng.random() * 0.02)
+        rig.tone_off()
+        end = time.perf_counter() + rng.random() * 0.03
+        while time.perf_counter() < end:           # hold the GIL against the clock
+            pass
+        b.destroy()
+        del b
+        if i % 5 == 0:
+            gc.collect()
+    rig.pump(0.1)
+    assert rig.ep.mediaActivePorts() <= 2          # the null device (+ nothing leaked)
+
+
 def test_resampler_keeps_frequency():
     from sip.audio.bridge import _Resampler
     x = sine(1000, 1.0, 48000, -12.0)

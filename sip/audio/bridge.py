@@ -34,6 +34,12 @@ Frames are read and written through ctypes on the ``std::vector<unsigned char>``
 libstdc++ and MSVC alike. The layout is checked once at ``create()``; if the check fails
 the slow, safe path (``bytes(frame.buf)``) is used.
 
+Lifetime: ``destroy()`` stops and joins the watchdog, closes the streams, then takes the
+port out of the conference and frees it only once pjmedia's clock thread has carried the
+removal out (pjmedia 2.15 removes conference ports asynchronously while pjsua2's
+``~AudioMediaPort`` frees the object at once: see ``_retire_port``). Never drop the port
+any other way; a ``media`` proxy kept after ``destroy()`` is dead.
+
 No OS device at all (CI container without PipeWire, remote session without sound):
 ``open_devices`` raises ``AudioDeviceError``; the engine keeps the call on the null device
 (the far end hears silence, nothing is played) and shows the message.
@@ -461,14 +467,23 @@ class _Core:
 
 
 class _Port(pj.AudioMediaPort):
-    """The conference-bridge port. Both callbacks run on pjmedia's clock thread."""
+    """The conference-bridge port. Both callbacks run on pjmedia's clock thread.
+
+    ``live`` False turns both callbacks into no-ops (set by ``_retire_port`` before the
+    port leaves the conference; the C++ object itself must outlive the clock's last
+    call, see ``_retire_port``)."""
 
     def __init__(self, core: _Core) -> None:
         super().__init__()
         self._core = core
+        self.live = True
 
     def onFrameRequested(self, frame) -> None:  # noqa: N802 - pjsua2 name
         try:
+            if not self.live:
+                frame.type = _NONE
+                frame.size = 0
+                return
             self._core.fill_frame(frame)
         except BaseException:  # noqa: BLE001 - must never propagate into C++
             try:
@@ -480,12 +495,128 @@ class _Port(pj.AudioMediaPort):
 
     def onFrameReceived(self, frame) -> None:  # noqa: N802 - pjsua2 name
         try:
-            self._core.take_frame(frame)
+            if self.live:
+                self._core.take_frame(frame)
         except BaseException:  # noqa: BLE001
             try:
                 self._core.cb_errors += 1
             except BaseException:  # noqa: BLE001
                 pass
+
+
+# ----------------------------------------------------------------- port retirement
+#
+# pjmedia 2.15's conference bridge is asynchronous (pjproject #3928): removing a port
+# only *queues* the removal, which the clock thread carries out at its next tick. But
+# pjsua2's ``~AudioMediaPort`` queues that removal and then frees its pool and the C++
+# object (with the SWIG director's pointer to the Python object) at once (pjproject #4200
+# deals with it upstream; the 2.15.1 wheel used here still does this). So dropping the last Python reference to a port that
+# is in the conference lets the clock thread call onFrameReceived/onFrameRequested (or
+# op_remove_port) on freed memory: a tick already under way waits for the GIL inside the
+# director while the GUI thread runs the destructor, then calls into the freed object.
+# Seen here as heap corruption and segfaults in unrelated threads, about 1 run in 4.
+#
+# The fix: take the port out of the conference ourselves while the object still lives
+# (pjsua_conf_remove_port through ctypes: pjsua2 does not wrap it), wait until the clock
+# thread has carried the removal out (the slot's info is gone; it is gone only at the
+# start of a tick, so no callback of ours is running or will run), then delete the C++
+# object at once, before any other pjsua2 call can reuse the slot (its destructor
+# "removes" the stale slot id again, which must not be someone else's port by then).
+
+_REMOVE_WAIT_S = 0.15          # about 7 ticks of a 20 ms clock
+_leaked: list = []             # ports we could not retire safely: kept alive, never freed
+
+
+def _pjsua_remove_fn():
+    """``pjsua_conf_remove_port`` from the binding's own shared object, or None."""
+    try:
+        mod = sys.modules.get("pjsua2._pjsua2") or getattr(pj, "_pjsua2", None)
+        path = getattr(mod, "__file__", None)
+        if not path:
+            return None
+        fn = ctypes.CDLL(path).pjsua_conf_remove_port     # CDLL: GIL released in the call
+        fn.argtypes = [ctypes.c_int]
+        fn.restype = ctypes.c_int
+        return fn
+    except Exception:  # noqa: BLE001 - not exported (e.g. a Windows .pyd)
+        return None
+
+
+_remove_fn = None
+_remove_fn_looked_up = False
+
+
+def _slot_present(slot: int) -> bool:
+    try:
+        pj.AudioMedia.getPortInfoFromId(slot)
+        return True
+    except pj.Error:
+        return False
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _wait_slot_gone(slot: int, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while True:
+        if not _slot_present(slot):
+            return True
+        if time.monotonic() >= end:
+            return False
+        time.sleep(0.002)              # releases the GIL: the clock thread can tick
+
+
+def _retire_port(port: _Port) -> None:
+    """Take ``port`` out of the conference and free it without a use-after-free.
+    GUI (pjsua2) thread only; makes no libHandleEvents call."""
+    global _remove_fn, _remove_fn_looked_up
+    port.live = False
+    try:
+        slot = port.getPortId()
+    except Exception:  # noqa: BLE001
+        slot = -1
+    if slot < 0:                       # never added to the conference: plain delete
+        _delete_now(port)
+        return
+    if not _remove_fn_looked_up:
+        _remove_fn, _remove_fn_looked_up = _pjsua_remove_fn(), True
+    gone = False
+    if _remove_fn is not None:
+        status = _remove_fn(slot)
+        gone = _wait_slot_gone(slot, _REMOVE_WAIT_S)
+        if not gone and status == 0:
+            # The conference clock is stopped: pjsua closed the idle (null) sound
+            # device (sndAutoCloseTime), so the queued removal waits for its next
+            # tick. Restart the device the engine uses (the wheel has only the null
+            # device) so that the removal is carried out now.
+            log.info("audio bridge: conference clock idle; restarting the null device "
+                     "to remove port %d", slot)
+            try:
+                mgr = pj.Endpoint.instance().audDevManager()
+                mgr.setNullDev()
+            except Exception as exc:  # noqa: BLE001
+                log.warning("audio bridge: cannot restart the conference clock: %s", exc)
+            gone = _wait_slot_gone(slot, _REMOVE_WAIT_S)
+    if gone:
+        _delete_now(port)
+        return
+    # Could not get the port out of the conference in time (or no way to ask): freeing
+    # it could crash, so it stays alive, silent, forever (one conference slot).
+    log.warning("audio bridge: conference port %d not removed; keeping it (silent)", slot)
+    port._core = None                  # the bridge's buffers need not stay alive with it
+    try:
+        port.__disown__()              # C++ now owns it: the Python object is never freed
+    except Exception:  # noqa: BLE001
+        pass
+    _leaked.append(port)
+
+
+def _delete_now(port: _Port) -> None:
+    """Run the C++ destructor now, whoever else still holds the Python proxy."""
+    try:
+        type(port).__swig_destroy__(port)     # SWIG delete: disowns, so no double free
+    except Exception as exc:  # noqa: BLE001
+        log.warning("audio bridge: deleting the port failed: %s", exc)
 
 
 class _Stream:
@@ -573,16 +704,26 @@ class AudioBridge:
         return self._port
 
     def destroy(self) -> None:
-        """Close the streams and drop the port. Call before ``ep.libDestroy()``, after the
-        calls' media stopped transmitting to/from ``media``."""
-        self.close_devices()
+        """Stop the watchdog, close the streams and free the port. Call before
+        ``ep.libDestroy()``, on the pjsua2 thread, preferably after the calls' media
+        stopped transmitting to/from ``media`` (the port's removal drops whatever is
+        left). Afterwards ``media`` raises; a proxy of it kept elsewhere is dead."""
+        # 1. the watchdog first: it may (re)open streams while we close them
         self._stop.set()
-        if self._watchdog is not None:
-            self._watchdog.join(timeout=2)
-            self._watchdog = None
+        wd, self._watchdog = self._watchdog, None
+        if wd is not None and wd is not threading.current_thread():
+            wd.join(timeout=5)
+            if wd.is_alive():  # pragma: no cover - stuck inside PortAudio
+                log.warning("audio watchdog did not stop in time")
+        # 2. the streams (PortAudio callbacks only touch _Core and numpy rings)
+        self.close_devices()
+        # 3. pjmedia's callbacks: silent, then the port leaves the conference and is
+        #    freed only once the clock thread is done with it
         self._core.dead = True
         port, self._port = self._port, None
-        del port  # the C++ destructor removes it from the conference bridge
+        if port is not None:
+            _retire_port(port)
+        del port
 
     # ---- devices (GUI thread) ----------------------------------------------------------
     def open_devices(self, mic: str | None, speaker: str | None) -> None:
@@ -879,6 +1020,8 @@ class AudioBridge:
         while not self._stop.wait(WATCHDOG_S):
             try:
                 with self._lock:
+                    if self._stop.is_set():
+                        return
                     for kind in ("mic", "speaker"):
                         self._check(kind)
             except Exception as exc:  # noqa: BLE001 - the watchdog must survive
