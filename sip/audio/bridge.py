@@ -370,6 +370,7 @@ class _Core:
         self.out_level = (0.0, 0.0)
         # counters
         self.mic_underruns = self.mic_overruns = 0
+        self.mic_primed = False
         self.spk_underruns = self.spk_overruns = 0
         self.xruns = self.cb_errors = 0
         self.frames_to = self.frames_from = 0
@@ -418,17 +419,22 @@ class _Core:
                     # on-time tick asks for more headroom
                     if gap >= 0.75 * self.spf / self.rate:
                         ctl.underrun()
-        elif avail >= spf:                              # legacy
+        elif avail >= spf and (self.mic_primed or avail >= 2 * spf):   # legacy
+            # Keep one frame of cushion: PortAudio's 10 ms blocks and pjmedia's
+            # 20 ms ticks drift in phase, and reading the ring dry at every
+            # tick gave a silent frame in two (measured: 46 of 102).
+            self.mic_primed = True
             if avail > self.tuning.mic_high_ms * self.rate // 1000:
-                ring.skip(avail - spf)
+                ring.skip(avail - 2 * spf)
                 self.mic_overruns += 1
-                avail = spf
+                avail = 2 * spf
             ring.read_into(out, spf)
             self.mic_fill_avg += 0.05 * ((avail - spf / 2) - self.mic_fill_avg)
         else:
             out.fill(0)
-            if ring.w:                      # the mic has delivered before: it is late
+            if ring.w and self.mic_primed:  # the mic has delivered before: it is late
                 self.mic_underruns += 1
+            self.mic_primed = False
         nbytes = spf * 2
         if self.fast:
             vec = frame.buf

@@ -600,6 +600,9 @@ class Subscription:
         self.expires_at = 0.0
         self.granted_expires = expires
         self.require_eventlist = False   # server answered Require: eventlist
+        # list subscriptions: one early refresh when members are still without
+        # state this long after subscribing (see PresenceUA.list_heal_after)
+        self._heal_at: float | None = None
         self._closing = False
         self._recover_at: float | None = None
         self._cond = threading.Condition()
@@ -677,6 +680,7 @@ class PresenceUA:
                  auto_recover: bool = True,
                  recover_interval: float = 5.0,
                  silence_timeout: float | None = None,
+                 list_heal_after: float | None = 8.0,
                  display_name: str | None = None):
         self.server = (server_host, int(server_port))
         self.user = user
@@ -691,6 +695,12 @@ class PresenceUA:
         self.auto_recover = auto_recover
         self.recover_interval = recover_interval
         self.silence_timeout = silence_timeout
+        # Kamailio's RLS does not retry a back-end SUBSCRIBE that failed
+        # (e.g. 500 under load); refreshing the list subscription makes it
+        # subscribe again to the members it has no dialog with.  Done once,
+        # this many seconds after (re)subscribing, if members are still
+        # "pending" (no instance).  None: never.
+        self.list_heal_after = list_heal_after
         self.on_notify: Callable[[Subscription, Notify], None] | None = None
         self.on_subscription_state: Callable[[Subscription, str, str], None] | None = None
         self.digest = DigestAuth(user, password)
@@ -929,6 +939,8 @@ class PresenceUA:
         if not 200 <= resp.status < 300:
             raise SubscribeError(resp.status, resp.reason, resp)
         self._accept_2xx(sub, resp)
+        if sub.eventlist and self.list_heal_after:
+            sub._heal_at = time.monotonic() + self.list_heal_after
         changed = False
         with self._lock:
             if sub.state in ("init", "failed", "terminated"):
@@ -1182,6 +1194,15 @@ class PresenceUA:
                 lead = min(max(sub.granted_expires * 0.2, 2.0), 30.0)
                 if sub.expires_at and now >= sub.expires_at - lead:
                     sub.refresh()
+                elif sub._heal_at is not None and now >= sub._heal_at:
+                    sub._heal_at = None
+                    with self._lock:
+                        pending = sum(1 for r in sub.resources.values() if r.pidf is None
+                                      and r.state == "pending")
+                    if pending:
+                        log.info("%d members of %s without state: refreshing the list",
+                                 pending, sub.target_uri)
+                        sub.refresh()
             elif sub.state in ("failed", "terminated") and sub._recover_at is not None:
                 if now >= sub._recover_at:
                     self._recover(sub, server_ok)
@@ -1333,8 +1354,7 @@ class PublisherPool:
         self._lock = threading.Lock()
         self._window = threading.BoundedSemaphore(max_in_flight)
         self._seed = None  # a Challenge learnt by any account
-        self.sent = 0
-        self.challenges = 0
+        self.sent = 0        # PUBLISH requests put on the wire (challenged ones count twice)
         self._core = _Core(self.server, transport, local_host, self._on_request, None,
                            request_timeout)
 
@@ -1445,8 +1465,6 @@ class PublisherPool:
             return "PUBLISH", acc.aor, hdrs, (body or "")
 
         def final(resp: SipMessage | None) -> None:
-            if resp is not None and resp.status in (401, 407):
-                self.challenges += 1
             if resp is None:
                 self._finish(acc, p, None, PublishError(408, "Request Timeout"))
                 return
