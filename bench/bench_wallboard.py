@@ -87,7 +87,7 @@ def publisher(server: str, seats: int, courts: int, rate: float, seconds: float)
 
 
 # ---------------------------------------------------------------- wallboard --
-def run(seats: int, courts: int, rate: float, seconds: float) -> dict:
+def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls") -> dict:
     from PySide6.QtWidgets import QApplication
 
     from deploy.kamailio.launcher import KamailioServer, SipUser
@@ -124,10 +124,19 @@ def run(seats: int, courts: int, rate: float, seconds: float) -> dict:
         if ok and live and measuring[0]:
             now = time.time()
             to_model.append(now - p.since)
-            pending_paint.append(p.since)
+            if model.row_of(p.seat) in visible:  # only a visible row makes a frame
+                pending_paint.append(p.since)
         return ok
     model.apply_seat = timed_apply
     measuring = [False]
+    visible: set[int] = set()
+
+    def visible_rows():
+        t = win.table
+        top = max(0, t.rowAt(0))
+        bottom = t.rowAt(t.viewport().height() - 1)
+        bottom = t.model().rowCount() - 1 if bottom < 0 else bottom
+        return {win.proxy.mapToSource(win.proxy.index(r, 0)).row() for r in range(top, bottom + 1)}
 
     # Frame time: the grid's own paint (SeatGridView.frame_times) and the
     # tiles' repaints; "to paint": updates applied before a grid paint ended.
@@ -136,10 +145,13 @@ def run(seats: int, courts: int, rate: float, seconds: float) -> dict:
 
     def after_paints():
         nonlocal orig_paint_done
-        if len(frames) != orig_paint_done and pending_paint:
-            now = time.time()
-            to_paint.extend(now - s for s in pending_paint)
-            pending_paint.clear()
+        if len(frames) != orig_paint_done:
+            if pending_paint:
+                now = time.time()
+                to_paint.extend(now - s for s in pending_paint)
+                pending_paint.clear()
+            visible.clear()
+            visible.update(visible_rows())
         orig_paint_done = len(frames)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -153,12 +165,16 @@ def run(seats: int, courts: int, rate: float, seconds: float) -> dict:
         try:
             assert json.loads(pub.stdout.readline())["ready"]
             ua = PresenceUA(srv.host, srv.tcp_port, "wall", "pw-wall", transport="tcp", keepalive_interval=None)
-            feed.attach_list(ua, list_uri)
+            if mode == "rls":
+                feed.attach_list(ua, list_uri)
+            else:
+                feed.attach_direct(ua, [f"sip:{seat_user(i)}@{srv.host}" for i in range(seats)])
             t_full = time.monotonic()
             while sum(1 for r in model.rows if not r.stale) < seats and time.monotonic() - t_full < 60:
                 app.processEvents()
                 time.sleep(0.002)
             full_s = time.monotonic() - t_full
+            visible.update(visible_rows())
             measuring[0] = True
             c0, w0 = time.process_time(), time.monotonic()
             pub.stdin.write("go\n")
@@ -180,7 +196,7 @@ def run(seats: int, courts: int, rate: float, seconds: float) -> dict:
             if line.startswith("VmRSS:"):
                 rss = int(line.split()[1]) // 1024
     win.close()
-    return {"seats": seats, "courts": courts, "rate": rate, "sent": sent["sent"], "applied": len(to_model),
+    return {"mode": mode, "seats": seats, "courts": courts, "rate": rate, "sent": sent["sent"], "applied": len(to_model),
             "full_state_s": full_s, "model_p50": pct(to_model, 50) * 1000, "model_p99": pct(to_model, 99) * 1000,
             "paint_p50": pct(to_paint, 50) * 1000, "paint_p99": pct(to_paint, 99) * 1000,
             "frame_p50": pct(frames, 50) * 1000, "frame_p99": pct(frames, 99) * 1000,
@@ -189,7 +205,7 @@ def run(seats: int, courts: int, rate: float, seconds: float) -> dict:
 
 
 def report(r: dict) -> None:
-    print(f"{r['seats']} seats in {r['courts']} courts, {r['rate']:.0f} changes/s: sent {r['sent']}, "
+    print(f"[{r['mode']}] {r['seats']} seats in {r['courts']} courts, {r['rate']:.0f} changes/s: sent {r['sent']}, "
           f"applied {r['applied']}; full list state in {r['full_state_s']:.2f} s")
     print(f"  PUBLISH -> model: p50 {r['model_p50']:.1f} ms, p99 {r['model_p99']:.1f} ms (target p99 < 200)")
     print(f"  PUBLISH -> frame painted: p50 {r['paint_p50']:.1f} ms, p99 {r['paint_p99']:.1f} ms")
@@ -206,6 +222,9 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=1000)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--beijing", action="store_true", help="70 seats, 23 courts, 20 changes/s")
+    ap.add_argument("--mode", choices=("rls", "direct", "both"), default="both",
+                    help="rls: one resource-list subscription; direct: one subscription per seat "
+                         "over one connection (our own UA)")
     ap.add_argument("--publisher", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.publisher:
@@ -213,7 +232,12 @@ def main() -> int:
         return 0
     if a.beijing:
         a.seats, a.courts, a.rate = 70, 23, 20
-    report(run(a.seats, a.courts, a.rate, a.seconds))
+    if a.mode == "both":  # each mode in its own process (a clean Qt and SIP state)
+        for mode in ("rls", "direct"):
+            subprocess.run([sys.executable, __file__, "--mode", mode, "--seats", str(a.seats),
+                            "--courts", str(a.courts), "--rate", str(a.rate), "--seconds", str(a.seconds)])
+        return 0
+    report(run(a.seats, a.courts, a.rate, a.seconds, a.mode))
     return 0
 
 

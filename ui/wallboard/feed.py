@@ -76,6 +76,30 @@ class PresenceFeed(QObject):
 
         return ua.subscribe(list_uri, eventlist=True, on_notify=on_notify, on_state=on_state)
 
+    def attach_direct(self, ua, uris, expires: int = 600) -> list:
+        """One subscription per presentity through our own UA (one connection,
+        no buddy limit): NOTIFYs arrive within milliseconds, where Kamailio's
+        RLS batches list updates on a whole-second timer (bench_wallboard).
+        Returns the URIs that could not be subscribed."""
+        def on_notify(sub, n):
+            if n.pidf:
+                self.post("doc", sub.target_uri, n.pidf)
+            elif n.subscription_state == "active":
+                self.post("sub", sub.target_uri, "no-document")
+
+        def on_state(sub, state, reason):
+            if state in ("terminated", "failed"):
+                self.post("sub", sub.target_uri, state)
+
+        failed = []
+        for uri in uris:
+            try:
+                ua.subscribe(uri, expires=expires, on_notify=on_notify, on_state=on_state)
+            except Exception as e:  # SubscribeError: shown as unknown (stale)
+                log.warning("cannot watch %s: %s", uri, e)
+                failed.append(uri)
+        return failed
+
     def post(self, kind: str, uri: str, payload: str) -> None:
         """Thread-safe entry for other threads: kind "doc" (payload = PIDF) or
         "sub" (payload = subscription state) or "lost" (all stale)."""
