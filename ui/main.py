@@ -184,15 +184,13 @@ def main(argv=None) -> int:
             roles["judge"] = JudgeRole(desk, settings)
             roles["judge"].window.show()
         watch = list(roles["seat"].team_model and roles["seat"].team_uris or [])
-        if "judge" in roles:
-            watch = roles["judge"].uris
 
         def on_reg(snap, done=[]):
             if snap.state is RegState.REGISTERED and not done:
                 done.append(True)
-                refused = desk.engine.watch(watch)
-                if refused:
-                    log.warning("%d presentities beyond the buddy limit not watched", len(refused))
+                if "judge" in roles:
+                    roles["judge"].start_watching(desk.engine)
+                desk.engine.watch(watch)  # the seat's team (already watched: skipped)
                 if args.demo:
                     roles["seat"].machine.sign_in()
         desk.engine.registrationChanged.connect(on_reg)

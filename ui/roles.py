@@ -105,7 +105,30 @@ class JudgeRole:
         uris += [settings.target_uri(QUEUE_PREFIX + c.code) for c in d.courts()]
         self.feed.attach_engine(desk.engine)
         self.uris = uris
-        self.list_uri = list_uri
+        self.list_uri = list_uri or desk.settings.get("wallboard.list_uri")
+        self.ua = None
+        self.settings = settings
+
+    def start_watching(self, engine) -> None:
+        """Per-seat pjsua2 subscriptions up to the buddy limit; beyond it our
+        own UA: one resource-list subscription when a list URI is configured,
+        else one subscription per seat over one connection (faster: Kamailio's
+        RLS batches on a whole-second timer, see bench/bench_wallboard.py)."""
+        from sip.buddies import MAX_BUDDIES
+        if len(self.uris) <= MAX_BUDDIES and not self.list_uri:
+            engine.watch(self.uris)
+            return
+        from sip.simple.ua import PresenceUA
+        s = self.settings
+        host, _, port = s.server.partition(":")
+        self.ua = PresenceUA(host, int(port or 5060), s.user, s.password, transport="tcp",
+                             domain=s.sip_domain.split(":")[0])
+        if self.list_uri:
+            self.feed.attach_list(self.ua, self.list_uri)
+        else:
+            self.feed.attach_direct(self.ua, self.uris)
 
     def close(self):
         self.feed.flush_store()
+        if self.ua is not None:
+            self.ua.close()
