@@ -37,6 +37,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from app.domain.presence_doc import SeatPresence, seat_pidf  # noqa: E402
 from app.domain.seat_state import SeatState  # noqa: E402
 
+from ui.main import SWITCH_INTERVAL_S  # noqa: E402
+
 STATES = [SeatState.READY, SeatState.TALKING, SeatState.WRAP_UP, SeatState.NOT_READY, SeatState.OFFERED]
 
 
@@ -104,6 +106,7 @@ def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls")
         def __init__(self, code):
             self.code, self.name, self.short_name, self.is_main = code, code, code, code == "c000"
 
+    sys.setswitchinterval(SWITCH_INTERVAL_S)  # as ui/main.py does
     app = QApplication.instance() or QApplication([])
     entries = [Entry(seat_user(i), f"坐席{i}", court_of(i, courts)) for i in range(seats)]
     court_list = [Court(f"c{c:03d}") for c in range(courts)]
@@ -124,11 +127,27 @@ def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls")
         if ok and live and measuring[0]:
             now = time.time()
             to_model.append(now - p.since)
+            t_in = arrived.get(f"sip:{p.seat}@127.0.0.1")
+            if t_in is not None and t_in >= p.since:
+                to_socket.append(t_in - p.since)
+                in_app.append(now - t_in)
             if model.row_of(p.seat) in visible:  # only a visible row makes a frame
                 pending_paint.append(p.since)
         return ok
     model.apply_seat = timed_apply
     measuring = [False]
+    # Where the time goes: PUBLISH -> NOTIFY read by the wallboard's UA (server,
+    # network, publisher queueing) and NOTIFY read -> model (our own work).
+    arrived: dict[str, float] = {}
+    to_socket: list[float] = []
+    in_app: list[float] = []
+    orig_post = feed.post
+
+    def timed_post(kind, uri, payload):
+        if kind == "doc":
+            arrived[uri] = time.time()
+        orig_post(kind, uri, payload)
+    feed.post = timed_post
     visible: set[int] = set()
 
     def visible_rows():
@@ -198,6 +217,8 @@ def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls")
     win.close()
     return {"mode": mode, "seats": seats, "courts": courts, "rate": rate, "sent": sent["sent"], "applied": len(to_model),
             "full_state_s": full_s, "model_p50": pct(to_model, 50) * 1000, "model_p99": pct(to_model, 99) * 1000,
+            "socket_p50": pct(to_socket, 50) * 1000, "socket_p99": pct(to_socket, 99) * 1000,
+            "app_p50": pct(in_app, 50) * 1000, "app_p99": pct(in_app, 99) * 1000,
             "paint_p50": pct(to_paint, 50) * 1000, "paint_p99": pct(to_paint, 99) * 1000,
             "frame_p50": pct(frames, 50) * 1000, "frame_p99": pct(frames, 99) * 1000,
             "frame_max": max(frames) * 1000 if frames else float("nan"), "frames": len(frames),
@@ -208,6 +229,8 @@ def report(r: dict) -> None:
     print(f"[{r['mode']}] {r['seats']} seats in {r['courts']} courts, {r['rate']:.0f} changes/s: sent {r['sent']}, "
           f"applied {r['applied']}; full list state in {r['full_state_s']:.2f} s")
     print(f"  PUBLISH -> model: p50 {r['model_p50']:.1f} ms, p99 {r['model_p99']:.1f} ms (target p99 < 200)")
+    print(f"    of which PUBLISH -> NOTIFY read at the wallboard's socket: p50 {r['socket_p50']:.1f} ms, "
+          f"p99 {r['socket_p99']:.1f} ms; NOTIFY read -> model: p50 {r['app_p50']:.1f} ms, p99 {r['app_p99']:.1f} ms")
     print(f"  PUBLISH -> frame painted: p50 {r['paint_p50']:.1f} ms, p99 {r['paint_p99']:.1f} ms")
     print(f"  frame time: p50 {r['frame_p50']:.2f} ms, p99 {r['frame_p99']:.2f} ms, max {r['frame_max']:.1f} ms "
           f"over {r['frames']} paints (target < 16 ms)")

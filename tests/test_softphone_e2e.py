@@ -259,3 +259,54 @@ def test_attended_transfer_and_three_way_conference(engine, kamailio, desk, peer
     ev = a.wait_event(lambda e: e.get("event") == "call_state" and e.get("state") == "CONFIRMED"
                       and "9003" in e.get("remote", ""), since=mark_a, timeout=10)
     assert ev
+
+
+# ------------------------------------------------- keyboard, auto-answer, redial
+def test_keyboard_answers_and_hangs_up(engine, kamailio, desk, peer, qtbot):
+    from PySide6.QtTest import QTest
+    a = peer("9001")
+    mark = a.mark()
+    call = a.call(f"sip:{SEAT}@127.0.0.1:{kamailio.udp_port}")
+    wait_until(lambda: desk.popup.isVisible(), what="incoming")
+    desk.activateWindow()
+    QTest.keyClick(desk, Qt.Key_F5)
+    a.wait_state(call, "CONFIRMED", since=mark)
+    wait_until(lambda: (c := current_call(engine)) and c.phase is CallPhase.ACTIVE, what="answered by F5")
+    QTest.keyClick(desk, Qt.Key_F8)  # mute
+    wait_until(lambda: current_call(engine).muted, what="muted by F8")
+    QTest.keyClick(desk, Qt.Key_F6)
+    a.wait_state(call, "DISCONNECTED", since=mark)
+    wait_until(lambda: not engine.calls(), what="hung up by F6")
+
+
+def test_auto_answer_after_a_beep(engine, kamailio, desk, peer):
+    a = peer("9001")
+    desk.controller.auto_answer = True
+    try:
+        mark = a.mark()
+        call = a.call(f"sip:{SEAT}@127.0.0.1:{kamailio.udp_port}")
+        ev = a.wait_state(call, "CONFIRMED", since=mark, timeout=10)
+        assert ev["code"] == 200
+        assert not desk.popup.isVisible()
+    finally:
+        desk.controller.auto_answer = False
+
+
+def test_redial_from_history(engine, kamailio, desk, peer):
+    b = peer("9002", auto_answer=486)
+    desk.dial("9002")
+    row = wait_until(lambda: latest(desk, peer_number="9002", result=CallResult.FAILED), what="failed row")
+    assert "486" in row.reason
+    desk.history.refresh()
+    m = b.mark()
+    r = next(i for i, e in enumerate(desk.history.model.rows) if e.id == row.id)
+    desk.history.table.doubleClicked.emit(desk.history.model.index(r, 1))
+    b.wait_event(event="incoming", since=m)
+    wait_until(lambda: not engine.calls(), what="second attempt ended")
+
+
+def test_tls_transport_can_be_created(engine):
+    # The Linux wheel bundles OpenSSL 1.0.2k (end of life): the settings dialog says so.
+    from app.domain.accounts import Transport
+    tid = engine._transport_id(Transport.TLS)
+    assert isinstance(tid, int) and tid >= 0

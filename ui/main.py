@@ -26,6 +26,11 @@ from app.domain.directory import Directory  # noqa: E402
 
 log = logging.getLogger("hotline")
 
+# The GIL hand-over interval. Python's 5 ms default let a busy SIP reader
+# thread hold the GUI thread (and pjmedia's 20 ms audio clock, stack-notes.md)
+# for whole frames; 1 ms keeps paints and audio ticks on time.
+SWITCH_INTERVAL_S = 0.001
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="hotline12368", description="12368 hotline desk")
@@ -147,6 +152,7 @@ def _make_ringer():
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(paths.APP_NAME)

@@ -38,7 +38,7 @@ class PresenceFeed(QObject):
         self._seat_batch: list = []
         self._queue_batch: list = []
         self._drain = QTimer(self)
-        self._drain.setInterval(20)
+        self._drain.setInterval(5)
         self._drain.timeout.connect(self.drain)
         self._drain.start()
         self._store = QTimer(self)
@@ -105,8 +105,11 @@ class PresenceFeed(QObject):
         "sub" (payload = subscription state) or "lost" (all stale)."""
         self.inbox.put((kind, uri, payload))
 
+    DRAIN_BUDGET_S = 0.008  # leave the rest of each turn to painting
+
     def drain(self) -> None:
-        while True:
+        end = time.perf_counter() + self.DRAIN_BUDGET_S
+        while time.perf_counter() < end:
             try:
                 kind, uri, payload = self.inbox.get_nowait()
             except queue.Empty:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
 from app.domain.presence_doc import QueuePresence, SeatPresence
@@ -93,6 +93,41 @@ class SeatTableModel(QAbstractTableModel):
         self._counts: dict[str, CourtCounts] = {}
         for r in self.rows:
             self._tally(r, +1)
+        # Changes are signalled in batches (one dataChanged over the changed
+        # span, one courtChanged per court) at the next event-loop turn: at a
+        # thousand updates a second, a signal per update starved the paints.
+        self._dirty_rows: set[int] = set()
+        self._dirty_courts: set[str] = set()
+        self._flush_pending = False
+
+    def _touch(self, i: int, court: str) -> None:
+        self._dirty_rows.add(i)
+        self._dirty_courts.add(court)
+        if not self._flush_pending:
+            self._flush_pending = True
+            QTimer.singleShot(0, self.flush)
+
+    def flush(self) -> None:
+        """Signal the changes made since the last flush."""
+        self._flush_pending = False
+        rows, self._dirty_rows = self._dirty_rows, set()
+        courts, self._dirty_courts = self._dirty_courts, set()
+        last = len(self.COLUMNS) - 1
+        # One signal per run of adjacent rows: a single span over scattered
+        # rows would make the sort/filter proxy re-check every row between.
+        start = prev = None
+        for i in sorted(rows):
+            if start is None:
+                start = prev = i
+            elif i == prev + 1:
+                prev = i
+            else:
+                self.dataChanged.emit(self.index(start, 0), self.index(prev, last))
+                start = prev = i
+        if start is not None:
+            self.dataChanged.emit(self.index(start, 0), self.index(prev, last))
+        for c in courts:
+            self.courtChanged.emit(c)
 
     def _tally(self, r: SeatRow, sign: int) -> None:
         c = self._counts.setdefault(r.court, CourtCounts(r.court))
@@ -195,8 +230,7 @@ class SeatTableModel(QAbstractTableModel):
         else:
             r.call_since = None
         self.updates += 1
-        self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.COLUMNS) - 1))
-        self.courtChanged.emit(r.court)
+        self._touch(i, r.court)
         return True
 
     def mark_stale(self, number: str) -> None:
@@ -206,8 +240,7 @@ class SeatTableModel(QAbstractTableModel):
         self._tally(self.rows[i], -1)
         self.rows[i].stale = True
         self._tally(self.rows[i], +1)
-        self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.COLUMNS) - 1))
-        self.courtChanged.emit(self.rows[i].court)
+        self._touch(i, self.rows[i].court)
 
     def mark_all_stale(self) -> None:
         for r in self.rows:

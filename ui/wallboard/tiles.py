@@ -131,6 +131,7 @@ class TileGrid(QScrollArea):
         self._dirty.add(code)
 
     def flush(self):
+        self.model.flush()
         dirty, self._dirty = self._dirty, set()
         for code in dirty:
             t = self.tiles.get(code)
