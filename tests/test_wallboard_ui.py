@@ -92,6 +92,15 @@ def test_filters_and_queue_alert(board, qtbot):
     assert win.proxy.rowCount() == len(seats)
     win.state_filter.setCurrentIndex(win.state_filter.findData("talking"))
     assert win.proxy.rowCount() == 1
+    # A filtered view follows live changes: the talking seat becomes ready.
+    feed.on_document("u", seat_pidf("u", SeatPresence(seats[0].number, SeatState.READY, since=clock(),
+                                                      court=main.code)))
+    model.flush()
+    assert win.proxy.rowCount() == 0
+    feed.on_document("u", seat_pidf("u", SeatPresence(seats[0].number, SeatState.TALKING, since=clock(),
+                                                      court=main.code)))
+    model.flush()
+    assert win.proxy.rowCount() == 1
     win.threshold.setValue(4)
     feed.on_document("q", queue_pidf("q", QueuePresence("main", main.code, waiting=6, oldest_wait_s=95,
                                                         answered=40, abandoned=3, service_level=0.82)))

@@ -23,6 +23,9 @@ from app import paths  # noqa: E402
 from app.domain.accounts import AccountSettings, Transport  # noqa: E402
 from app.domain.calls import RegState  # noqa: E402
 from app.domain.directory import Directory  # noqa: E402
+from app import site_config  # noqa: E402
+from app.secrets import SecretStore  # noqa: E402
+from ui import diagnostics  # noqa: E402
 
 log = logging.getLogger("hotline")
 
@@ -44,6 +47,9 @@ def parse_args(argv=None):
     p.add_argument("--role", choices=("seat", "judge", "both"), default=None,
                    help="seat: softphone; judge: also the wallboard (default: both in the demo)")
     p.add_argument("--wallboard-shot", type=Path, help="with --screenshot: also save the wallboard")
+    p.add_argument("--self-test", action="store_true",
+                   help="headless check: store, a private Kamailio, register, a call, the wallboard; "
+                        "prints a JSON summary, exit 0 only if every step worked")
     return p.parse_args(argv)
 
 
@@ -76,7 +82,11 @@ class Desk:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = open_database(self.data_dir / "desk.sqlite3")
         self.settings = SettingsRepository()
-        self.directory = Directory.load(paths.resource("directory.json"))
+        self.site = site_config.load()
+        self.problems: list[str] = list(self.site.problems)
+        self.secrets = SecretStore()
+        self.accounts = AccountSetup(self.settings, self.site, self.secrets)
+        self.directory = _load_directory(self.site, self.problems)
         repo = HistoryRepository()
         repo.close_interrupted()  # rows a kill left open
         self.history = CallHistoryService(repo)
@@ -92,15 +102,7 @@ class Desk:
             self.platform = DemoPlatform(self.data_dir / "demo", self.directory, seat=self.args.seat)
             self.platform.start()
             return self.platform.seat_settings()
-        saved = self.settings.get("account")
-        if not saved:
-            return None
-        return AccountSettings(server=saved.get("server", ""), user=saved.get("user", ""),
-                               password=_password_for(saved.get("user", "")),
-                               display_name=saved.get("display_name", ""),
-                               transport=Transport(saved.get("transport", "tcp")),
-                               outbound_proxy=saved.get("outbound_proxy", ""),
-                               auto_answer=bool(saved.get("auto_answer", False)))
+        return self.accounts.effective()
 
     def audio_choice(self) -> dict:
         return self.settings.get("audio", {}) or {}
@@ -127,8 +129,72 @@ class Desk:
         close_database()
 
 
+class AccountSetup:
+    """The seat's account: site preset, then the user's own settings, then the
+    site's locked values; the password in the OS credential store (app/secrets.py,
+    HOTLINE_SIP_PASSWORD overrides it), never in the settings store."""
+
+    def __init__(self, settings_repo, site: site_config.SiteConfig, secrets: SecretStore):
+        self.repo = settings_repo
+        self.site = site
+        self.secrets = secrets
+
+    def _merged(self) -> dict:
+        return site_config.account_dict(self.site, self.repo.get("account") or {})
+
+    def initial(self) -> AccountSettings:
+        """What the settings dialog starts from (may be incomplete on a first run)."""
+        d = self._merged()
+        password = self.secrets.get_password(d.get("server", ""), d.get("user", "")) if d.get("user") else ""
+        try:
+            transport = Transport(str(d.get("transport", "tcp")).lower())
+        except ValueError:
+            transport = Transport.TCP
+        return AccountSettings(server=d.get("server", ""), user=d.get("user", ""), password=password,
+                               display_name=d.get("display_name", ""), transport=transport,
+                               outbound_proxy=d.get("outbound_proxy", ""), domain=d.get("domain", ""),
+                               auto_answer=bool(d.get("auto_answer", False)))
+
+    def effective(self) -> AccountSettings | None:
+        """Complete settings to register with, or None (the first-run dialog is needed)."""
+        s = self.initial()
+        return None if s.problems() else s
+
+    def locked(self) -> set[str]:
+        return {k for k in site_config.ACCOUNT_KEYS if self.site.is_locked(k)}
+
+    def save(self, s: AccountSettings) -> AccountSettings:
+        """Store what the user chose (locked keys keep the site's value); returns
+        the effective settings, password included."""
+        current = self._merged()
+        chosen = {"server": s.server, "user": s.user, "display_name": s.display_name,
+                  "transport": s.transport.value, "outbound_proxy": s.outbound_proxy,
+                  "auto_answer": s.auto_answer, "domain": s.domain or current.get("domain", "")}
+        eff = self.site.merge(chosen)
+        # Only what differs from the site's preset is the user's own (IT changes still reach them).
+        own = {k: v for k, v in self.site.user_part(eff).items()
+               if k in site_config.ACCOUNT_KEYS and self.site.get(k, object()) != v}
+        self.repo.set("account", own)
+        self.secrets.set_password(eff.get("server", ""), eff.get("user", ""), s.password)
+        return self.initial_with(s.password)
+
+    def initial_with(self, password: str) -> AccountSettings:
+        from dataclasses import replace
+        return replace(self.initial(), password=password)
+
+
+def _load_directory(site: site_config.SiteConfig, problems: list[str]) -> Directory:
+    src = site.get("directory_source")
+    if src:
+        try:
+            return Directory.load(Path(src))
+        except Exception as e:
+            problems.append(f"directory_source {src}: {e}; using the bundled directory")
+    return Directory.load(paths.resource("directory.json"))
+
+
 def _password_for(user: str) -> str:
-    # Passwords belong to the OS credential store (the installer issue wires keyring).
+    # Kept for callers of the old helper: the environment override only.
     return os.environ.get("HOTLINE_SIP_PASSWORD", "")
 
 
@@ -151,9 +217,16 @@ def _make_ringer():
 
 
 def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    peer = _peer_agent_argv(argv)
+    if peer is not None:
+        return run_peer_agent(peer)
     args = parse_args(argv)
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if args.self_test:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        return run_self_test(args)
+    diagnostics.setup_logging(paths.log_dir())
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(paths.APP_NAME)
     install_translator(app, args.lang)
@@ -170,9 +243,31 @@ def main(argv=None) -> int:
     problem = desk.open_audio()
     if problem:
         window.show_problem(problem)
+    for p in desk.problems:  # a malformed site file, an unreadable directory: say so, go on
+        log.warning("%s", p)
+        window.show_problem(p)
 
-    role = args.role or ("both" if args.demo else "seat")
+    role = args.role or desk.site.get("role") or ("both" if args.demo else "seat")
     roles = {}
+
+    def export_diagnostics(dest: Path) -> Path:
+        acc = desk.engine.account.settings if desk.engine.account else None
+        secrets_ = [acc.password] if acc is not None and acc.password else []
+        env_pw = os.environ.get("HOTLINE_SIP_PASSWORD")
+        if env_pw:
+            secrets_.append(env_pw)
+        try:
+            settings_now = desk.settings.all()
+        except Exception as e:
+            settings_now = {"error": str(e)}
+        return diagnostics.export_diagnostics(
+            dest, paths.log_dir(), settings_now, desk.site.redacted(), secrets_,
+            extra={"account": {"server": acc.server, "user": acc.user, "transport": acc.transport.value}
+                   if acc else None,
+                   "credential_store": desk.secrets.backend_name, "sip_trace": args.sip_trace,
+                   "log_dir": str(paths.log_dir()), "data_dir": str(desk.data_dir)})
+
+    window._diagnostics_shortcut = diagnostics.install_shortcut(window, export_diagnostics)
 
     def apply(settings: AccountSettings):
         from ui.roles import JudgeRole, SeatRole
@@ -202,20 +297,23 @@ def main(argv=None) -> int:
         desk.engine.registrationChanged.connect(on_reg)
 
     def edit_settings():
-        current = desk.engine.account.settings if desk.engine.account else None
-        dlg = SettingsDialog(current, desk.audio_choice(), _device_names(), parent=window)
+        current = desk.engine.account.settings if desk.engine.account else desk.accounts.initial()
+        if args.demo and desk.engine.account:
+            locked = set()  # the demo's own platform: nothing of IT's applies
+        else:
+            locked = desk.accounts.locked()
+        dlg = SettingsDialog(current, desk.audio_choice(), _device_names(), locked=locked, parent=window,
+                             on_export_diagnostics=lambda parent: diagnostics.ask_and_export(parent, export_diagnostics),
+                             note=desk.secrets.warning)
         if dlg.exec() == QDialog.Accepted:
             desk.settings.set("audio", dlg.audio_choice())
             controller.ringer_device = dlg.audio_choice().get("ringer")
             problem = desk.open_audio()
             if problem:
                 window.show_problem(problem)
-            s = dlg.account_settings()
-            desk.settings.set("account", {"server": s.server, "user": s.user,
-                                          "display_name": s.display_name,
-                                          "transport": s.transport.value,
-                                          "outbound_proxy": s.outbound_proxy,
-                                          "auto_answer": s.auto_answer})
+            s = desk.accounts.save(dlg.account_settings())
+            if desk.secrets.warning:
+                window.show_problem(desk.secrets.warning)
             apply(s)
 
     window.settingsRequested.connect(edit_settings)
@@ -249,6 +347,192 @@ def main(argv=None) -> int:
         for r in roles.values():
             r.close()
         desk.close()
+
+
+class _StepFailed(Exception):
+    pass
+
+
+def run_self_test(args) -> int:
+    """Headless end-to-end check of an installed desk; prints one JSON object.
+
+    Steps: start (Qt offscreen, translations), store (the SQLite store opened,
+    a setting written and read back), kamailio (a private Kamailio on loopback
+    with two test accounts), register (the SIP engine registers as 8001 over
+    TCP), call (8001 calls 9001, an auto-answering peer agent in its own
+    process, the call is answered and hung up), wallboard (the judge's
+    wallboard rendered to a PNG). Exit 0 only if every step worked."""
+    import json
+    import secrets as pysecrets
+    import shutil
+    import tempfile
+
+    t_start = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="hotline12368-selftest-"))
+    data_dir = args.data_dir or work / "data"
+    png = args.wallboard_shot or args.screenshot or work / "wallboard.png"
+    summary: dict = {"ok": False, "frozen": bool(getattr(sys, "frozen", False)),
+                     "executable": sys.executable, "workdir": str(work), "steps": {}}
+    held: dict = {}
+
+    def step(name, fn):
+        t0 = time.monotonic()
+        try:
+            detail = fn() or {}
+        except Exception as e:
+            log.exception("self-test step %s failed", name)
+            summary["steps"][name] = {"ok": False, "seconds": round(time.monotonic() - t0, 3),
+                                      "error": f"{type(e).__name__}: {e}"}
+            raise _StepFailed(name) from e
+        summary["steps"][name] = {"ok": True, "seconds": round(time.monotonic() - t0, 3), **detail}
+
+    def pump_until(pred, timeout, what):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            held["app"].processEvents()
+            v = pred()
+            if v:
+                return v
+            time.sleep(0.005)
+        raise TimeoutError(f"no {what} within {timeout:.0f} s")
+
+    def start():
+        diagnostics.setup_logging(work / "logs")
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        app.setApplicationName(paths.APP_NAME)
+        held["app"] = app
+        tr = install_translator(app, args.lang or "zh_CN")
+        held["directory"] = Directory.load(paths.resource("directory.json"))
+        return {"qt_platform": app.platformName(), "zh_CN_translation": tr is not None,
+                "directory_entries": len(held["directory"].entries("seat")),
+                "versions": {k: v for k, v in diagnostics.versions().items()
+                             if k in ("app", "pyside6", "qt", "pjsua2_python", "os")}}
+
+    def store():
+        from app.storage.db import open_database
+        from app.storage.history_repo import HistoryRepository
+        from app.storage.settings_repo import SettingsRepository
+        data_dir.mkdir(parents=True, exist_ok=True)
+        open_database(data_dir / "desk.sqlite3")
+        repo = SettingsRepository()
+        token = pysecrets.token_hex(4)
+        repo.set("selftest.ping", token)
+        if repo.get("selftest.ping") != token:
+            raise RuntimeError("a setting written was not read back")
+        HistoryRepository().close_interrupted()
+        held["settings"] = repo
+        return {"database": str(data_dir / "desk.sqlite3")}
+
+    pw = {"8001": pysecrets.token_urlsafe(12), "9001": pysecrets.token_urlsafe(12)}
+
+    def kamailio():
+        from deploy.kamailio.launcher import KamailioServer, SipUser, find_kamailio
+        srv = KamailioServer(work / "kamailio", users=[SipUser(u, p) for u, p in pw.items()])
+        held["kamailio"] = srv
+        srv.start()
+        return {"binary": find_kamailio(), "udp_port": srv.udp_port, "tcp_port": srv.tcp_port}
+
+    def register():
+        from sip.engine import SipEngine
+        srv = held["kamailio"]
+        eng = SipEngine(log_dir=work / "logs", sip_trace=args.sip_trace, bind_address="127.0.0.1")
+        held["engine"] = eng
+        eng.start()
+        t0 = time.monotonic()
+        settings = AccountSettings(server=f"127.0.0.1:{srv.tcp_port}", user="8001", password=pw["8001"],
+                                   display_name="Self-test 8001", transport=Transport.TCP)
+        held["account"] = settings
+        eng.set_account(settings)
+        pump_until(lambda: eng.account.state is RegState.REGISTERED
+                   or eng.account.state is RegState.FAILED, 10, "registration")
+        if eng.account.state is not RegState.REGISTERED:
+            raise RuntimeError(f"registration {eng.account.state.value}")
+        return {"aor": settings.aor, "register_s": round(time.monotonic() - t0, 3)}
+
+    def call():
+        from app.domain.calls import CallPhase
+        from sip.peer.client import PeerAgent
+        srv, eng = held["kamailio"], held["engine"]
+        a = PeerAgent(name="selftest9001", stderr=open(work / "peer9001.log", "w"))
+        a.idle = held["app"].processEvents
+        held["peer"] = a
+        a.start(timeout=20)
+        a.account("9001", password=pw["9001"], registrar=f"sip:127.0.0.1:{srv.udp_port}",
+                  domain=f"127.0.0.1:{srv.udp_port}", transport="udp", auto_answer=200)
+        a.wait_event(event="reg", code=200, timeout=10)
+        t0 = time.monotonic()
+        cid = eng.make_call("9001")
+        pump_until(lambda: (c := eng.call_snapshot(cid)) is not None
+                   and c.phase in (CallPhase.ACTIVE, CallPhase.ENDED), 15, "answer")
+        snap = eng.call_snapshot(cid)
+        if snap.phase is not CallPhase.ACTIVE:
+            raise RuntimeError(f"call ended: {snap.last_status} {snap.last_reason}")
+        setup = time.monotonic() - t0
+        eng.hangup(cid)
+        pump_until(lambda: not eng.calls(), 10, "hang-up")
+        return {"to": "9001", "setup_s": round(setup, 3), "peer_agent": " ".join(a.args[:3])}
+
+    def wallboard():
+        from ui.roles import JudgeRole
+        from types import SimpleNamespace
+        desk = SimpleNamespace(directory=held["directory"], settings=held["settings"],
+                               engine=held["engine"])
+        role = JudgeRole(desk, held["account"])
+        held["role"] = role
+        role.window.resize(1280, 800)
+        role.window.show()
+        end = time.monotonic() + 0.5
+        while time.monotonic() < end:
+            held["app"].processEvents()
+            time.sleep(0.01)
+        img = role.window.grab()
+        png.parent.mkdir(parents=True, exist_ok=True)
+        if not img.save(str(png)) or png.stat().st_size == 0:
+            raise RuntimeError(f"could not save {png}")
+        return {"png": str(png), "bytes": png.stat().st_size, "size": [img.width(), img.height()]}
+
+    try:
+        for name, fn in (("start", start), ("store", store), ("kamailio", kamailio),
+                         ("register", register), ("call", call), ("wallboard", wallboard)):
+            step(name, fn)
+        summary["ok"] = True
+    except _StepFailed as e:
+        summary["failed_step"] = str(e)
+    finally:
+        for key, stop in (("role", lambda r: r.close()), ("peer", lambda a: a.stop(timeout=5)),
+                          ("engine", lambda e: e.shutdown()), ("kamailio", lambda k: k.stop())):
+            if key in held:
+                try:
+                    stop(held[key])
+                except Exception as e:  # teardown trouble does not hide the result
+                    log.warning("self-test teardown %s: %s", key, e)
+        try:
+            from app.storage.db import close_database
+            close_database()
+        except Exception:
+            pass
+        summary["seconds"] = round(time.monotonic() - t_start, 3)
+        if summary["ok"]:  # keep the logs and the PNG for IT, drop the rest
+            for sub in ("data", "kamailio"):
+                shutil.rmtree(work / sub, ignore_errors=True)
+    sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    return 0 if summary["ok"] else 1
+
+
+def _peer_agent_argv(argv: list[str]) -> list[str] | None:
+    """In a frozen app sys.executable is the app itself, so `sys.executable -m
+    sip.peer.agent ...` (sip/peer/client.py) lands here: hand over to the agent."""
+    if argv[:2] == ["-m", "sip.peer.agent"]:
+        return argv[2:]
+    if argv[:1] == ["--peer-agent"]:
+        return argv[1:]
+    return None
+
+
+def run_peer_agent(argv: list[str]) -> int:
+    from sip.peer import agent
+    return agent.main(argv)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,10 @@
 Server, user, password, display name, transport (UDP/TCP/TLS), outbound proxy;
 microphone, speaker and ringer chosen separately; opt-in auto-answer. A field
 that is wrong is named and keeps what was typed (the dialog stays open).
+
+Fields IT locks in the site configuration (``locked``) are shown disabled with a
+tooltip; the caller also keeps the site's value when saving. "Export
+diagnostics" (``on_export_diagnostics``) makes the zip IT asks for.
 """
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from app.domain.accounts import AccountSettings, Transport
 class SettingsDialog(QDialog):
     def __init__(self, settings: AccountSettings | None, audio_choice: dict | None = None,
                  devices: tuple[list[str], list[str]] = ([], []), locked: set[str] = frozenset(),
-                 parent=None):
+                 parent=None, on_export_diagnostics=None, note: str = ""):
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle(self.tr("Phone settings"))
@@ -38,7 +42,7 @@ class SettingsDialog(QDialog):
         self.tls_note.setWordWrap(True)
         self.tls_note.setVisible(s.transport is Transport.TLS)
         self.transport.currentIndexChanged.connect(
-            lambda _: self.tls_note.setVisible(self.transport.currentData() is Transport.TLS))
+            lambda _: self.tls_note.setVisible(Transport(self.transport.currentData()) is Transport.TLS))
         for name, w in (("server", self.server), ("user", self.user), ("display_name", self.display),
                         ("transport", self.transport), ("outbound_proxy", self.proxy)):
             w.setObjectName(f"setting_{name}")
@@ -76,7 +80,17 @@ class SettingsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self._try_accept)
         buttons.rejected.connect(self.reject)
+        self.export_btn = None
+        if on_export_diagnostics is not None:
+            self.export_btn = buttons.addButton(self.tr("Export diagnostics..."), QDialogButtonBox.ActionRole)
+            self.export_btn.setObjectName("exportDiagnostics")
+            self.export_btn.clicked.connect(lambda: on_export_diagnostics(self))
         lay = QVBoxLayout(self)
+        if note:
+            self.note = QLabel(note)
+            self.note.setObjectName("settingsNote")
+            self.note.setWordWrap(True)
+            lay.addWidget(self.note)
         lay.addWidget(acc)
         lay.addWidget(aud)
         lay.addWidget(self.error)
@@ -96,7 +110,7 @@ class SettingsDialog(QDialog):
         return AccountSettings(
             server=self.server.text().strip(), user=self.user.text().strip(),
             password=self.password.text(), display_name=self.display.text().strip(),
-            transport=self.transport.currentData(), outbound_proxy=self.proxy.text().strip(),
+            transport=Transport(self.transport.currentData()), outbound_proxy=self.proxy.text().strip(),
             auto_answer=self.auto_answer.isChecked())
 
     def audio_choice(self) -> dict:

@@ -73,6 +73,7 @@ class CourtCounts:
 
 class SeatTableModel(QAbstractTableModel):
     COLUMNS = ("name", "number", "court", "state", "in_state", "call", "calls_today")
+    FIRST_LIVE_COLUMN = 3  # columns before this one never change
     # (court code): something about a court's seats or queue changed (tiles redraw it).
     courtChanged = Signal(str)
     # (queue name): a queue document arrived (charts, alerts).
@@ -112,9 +113,12 @@ class SeatTableModel(QAbstractTableModel):
         self._flush_pending = False
         rows, self._dirty_rows = self._dirty_rows, set()
         courts, self._dirty_courts = self._dirty_courts, set()
-        last = len(self.COLUMNS) - 1
+        first, last = self.FIRST_LIVE_COLUMN, len(self.COLUMNS) - 1
         # One signal per run of adjacent rows: a single span over scattered
         # rows would make the sort/filter proxy re-check every row between.
+        # Name, number and court never change: leaving them out of the range
+        # spares the proxy a re-sort (a dozen Python data() calls) per update
+        # while the grid is sorted by one of them.
         start = prev = None
         for i in sorted(rows):
             if start is None:
@@ -122,10 +126,10 @@ class SeatTableModel(QAbstractTableModel):
             elif i == prev + 1:
                 prev = i
             else:
-                self.dataChanged.emit(self.index(start, 0), self.index(prev, last))
+                self.dataChanged.emit(self.index(start, first), self.index(prev, last))
                 start = prev = i
         if start is not None:
-            self.dataChanged.emit(self.index(start, 0), self.index(prev, last))
+            self.dataChanged.emit(self.index(start, first), self.index(prev, last))
         for c in courts:
             self.courtChanged.emit(c)
 

@@ -38,6 +38,9 @@ class SeatFilter(QSortFilterProxyModel):
         self.court = ""
         self.state = ""
         self.setSortRole(Qt.UserRole)
+        # Re-filter a changed row only when its state column changed (the
+        # court never changes): see SeatTableModel.flush.
+        self.setFilterKeyColumn(3)
 
     def set_filter(self, court: str, state: str):
         self.beginFilterChange()
