@@ -120,3 +120,15 @@ def test_wall_mode_hides_controls(board):
     assert win.wall_mode and not win.controls.isVisible()
     win.toggle_wall_mode()
     assert not win.wall_mode and win.controls.isVisible()
+
+
+def test_charts_draw_waiting_steps_and_intervals(board):
+    d, clock, model, win, feed = board
+    main = d.main_court()
+    for k, waiting in enumerate((2, 5, 1)):
+        clock.t += 60
+        feed.on_document("q", queue_pidf("q", QueuePresence("main", main.code, waiting=waiting, oldest_wait_s=10,
+                                                            answered=10 + k, abandoned=k, service_level=0.9)))
+    win.charts.redraw()
+    xs, ys = win.charts.waiting_curve.getData()
+    assert len(xs) == len(ys) and list(ys[-2:]) == [1, 1] and max(ys) == 5

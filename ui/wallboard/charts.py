@@ -28,11 +28,11 @@ class HourAxis(pg.AxisItem):
 
 
 class TodayCharts(QWidget):
-    def __init__(self, model, clock=time.time, parent=None):
+    def __init__(self, model, clock=None, parent=None):
         super().__init__(parent)
         self.model = model
-        self.clock = clock
-        self.series = IntervalSeries(day_start(clock()))
+        self.clock = clock or model.clock
+        self.series = IntervalSeries(day_start(self.clock()))
         pg.setConfigOptions(antialias=False, background="w", foreground="k")
         self.waiting_plot = pg.PlotWidget(axisItems={"bottom": HourAxis("bottom")})
         self.waiting_plot.setObjectName("waitingChart")
@@ -77,9 +77,12 @@ class TodayCharts(QWidget):
         self._dirty = False
         pts = self.series.waiting_series()
         if pts:
-            xs = np.array([p[0] for p in pts] + [max(self.clock(), pts[-1][0])], dtype=float)
-            ys = np.array([p[1] for p in pts], dtype=float)
-            self.waiting_curve.setData(xs, ys, stepMode="right")  # a count holds until it changes
+            # A count holds until it changes: draw steps, and hold the last one until now.
+            t = np.array([p[0] for p in pts] + [max(self.clock(), pts[-1][0])], dtype=float)
+            v = np.array([p[1] for p in pts], dtype=float)
+            xs = np.repeat(t, 2)[1:-1]
+            ys = np.repeat(v, 2)
+            self.waiting_curve.setData(xs, ys)
         iv = [i for i in self.series.intervals(self.clock()) if i.answered or i.abandoned]
         if iv:
             x = np.array([i.start + self.series.interval_s / 2 for i in iv], dtype=float)
