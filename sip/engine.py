@@ -24,7 +24,7 @@ import pjsua2 as pj
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from app.domain.accounts import AccountSettings, Transport
-from app.domain.calls import CallDirection, CallPhase, RegState
+from app.domain.calls import CallDirection, CallPhase, RegistrationSnapshot, RegState
 from sip.accounts import HEARTBEAT_S, SeatAccount, build_config
 from sip.buddies import MAX_BUDDIES, SeatBuddy
 from sip.calls import SeatCall
@@ -264,7 +264,7 @@ class SipEngine(QObject):
         except pj.Error:
             pass
         self.account = None
-        self._pending.append((self.registrationChanged, (acc.snapshot().__class__(
+        self._pending.append((self.registrationChanged, (RegistrationSnapshot(
             account_uri=acc.settings.aor, state=RegState.UNREGISTERED),)))
         self._flush_soon()
 

@@ -8,7 +8,7 @@ Callbacks run on the UA's internal threads: see :mod:`sip.simple.ua`.
 
 from .digest import DigestAuth, parse_challenge
 from .message import ResourceState, SipMessage, StreamFramer, parse_message, parse_rls_body
-from .rls import ListFeed, build_rls_services
+from .rls import ListFeed
 from .ua import (
     Notify,
     PendingPublish,
@@ -26,5 +26,5 @@ __all__ = [
     "PresenceUA", "PublisherPool", "PendingPublish", "Subscription", "Notify",
     "PublishResult", "PublishError", "SubscribeError", "SipError", "TransportError",
     "ResourceState", "SipMessage", "StreamFramer", "parse_message", "parse_rls_body",
-    "DigestAuth", "parse_challenge", "ListFeed", "build_rls_services",
+    "DigestAuth", "parse_challenge", "ListFeed",
 ]

@@ -1,9 +1,8 @@
 """Resource lists (RFC 4662 / RFC 4826) helpers for the wallboard side.
 
-* :func:`build_rls_services` makes the ``rls-services`` XML document that
-  Kamailio's ``rls`` module reads from its ``xcap`` table
-  (``deploy/kamailio/launcher.py`` ``KamailioServer.set_resource_list``
-  writes it);
+(The ``rls-services`` document the server reads is built where lists are
+provisioned: ``deploy/kamailio/launcher.py`` ``build_rls_services``.)
+
 * :class:`ListFeed` turns the NOTIFYs of one list subscription into a
   thread-safe current view plus a queue of changes, for a GUI thread to
   drain (``PresenceUA`` callbacks run on its reader thread).
@@ -16,27 +15,13 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from typing import Iterable
-from xml.sax.saxutils import quoteattr
 
 from .message import ResourceState
 
-__all__ = ["build_rls_services", "ListFeed", "RLS_NS", "RL_NS"]
+__all__ = ["ListFeed", "RLS_NS", "RL_NS"]
 
 RLS_NS = "urn:ietf:params:xml:ns:rls-services"
 RL_NS = "urn:ietf:params:xml:ns:resource-lists"
-
-
-def build_rls_services(services: dict[str, Iterable[str]], package: str = "presence") -> str:
-    """One rls-services document: ``{service_uri: [member uri, ...]}``."""
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           f'<rls-services xmlns="{RLS_NS}" xmlns:rl="{RL_NS}">']
-    for uri, members in services.items():
-        out.append(f"<service uri={quoteattr(uri)}><list>")
-        out.extend(f"<rl:entry uri={quoteattr(m)}/>" for m in members)
-        out.append(f"</list><packages><package>{package}</package></packages></service>")
-    out.append("</rls-services>")
-    return "".join(out)
 
 
 class ListFeed:
