@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
-import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
 from app.domain.accounts import AccountSettings, Transport
 from app.domain.seat_state import SeatState, SeatStateMachine
-from tests.conftest import SEAT, USERS, seat_settings, wait_until
+from tests.conftest import USERS, wait_until
 
 pytestmark = pytest.mark.e2e
 SIPP = shutil.which("sipp")

@@ -29,13 +29,11 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-import queue
-import select
 import socket
 import threading
 import time
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
 from .digest import DigestAuth

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QTimer, Signal, Qt
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QInputDialog, QLabel,
+from PySide6.QtWidgets import (QGridLayout, QInputDialog, QLabel,
                                QListWidget, QListWidgetItem,
                                QPushButton, QVBoxLayout, QWidget)
 

@@ -7,7 +7,6 @@ live and, at start, from today's stored samples.
 from __future__ import annotations
 
 import datetime as _dt
-import time
 
 import numpy as np
 import pyqtgraph as pg

@@ -6,7 +6,6 @@ presence updates costs one repaint per tile, not one per update.
 """
 from __future__ import annotations
 
-import time
 
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter
