@@ -151,18 +151,19 @@ def ask_and_export(parent, export: Callable[[Path], Path]) -> Path | None:
     """Ask where to save, export, tell the user where it went."""
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QFileDialog, QMessageBox
-    tr = lambda s: QCoreApplication.translate("Diagnostics", s)  # noqa: E731
-    name, _ = QFileDialog.getSaveFileName(parent, tr("Export diagnostics"),
-                                          str(default_export_path()), tr("Zip files (*.zip)"))
+    title = QCoreApplication.translate("Diagnostics", "Export diagnostics")
+    name, _ = QFileDialog.getSaveFileName(parent, title, str(default_export_path()),
+                                          QCoreApplication.translate("Diagnostics", "Zip files (*.zip)"))
     if not name:
         return None
     try:
         out = export(Path(name))
     except Exception as e:
-        QMessageBox.warning(parent, tr("Export diagnostics"), tr("Could not export: %1").replace("%1", str(e)))
+        QMessageBox.warning(parent, title, QCoreApplication.translate(
+            "Diagnostics", "Could not export: %1").replace("%1", str(e)))
         return None
-    QMessageBox.information(parent, tr("Export diagnostics"),
-                            tr("Saved to %1. Send this file to IT; it holds no password.").replace("%1", str(out)))
+    QMessageBox.information(parent, title, QCoreApplication.translate(
+        "Diagnostics", "Saved to %1. Send this file to IT; it holds no password.").replace("%1", str(out)))
     return out
 
 

@@ -193,11 +193,6 @@ def _load_directory(site: site_config.SiteConfig, problems: list[str]) -> Direct
     return Directory.load(paths.resource("directory.json"))
 
 
-def _password_for(user: str) -> str:
-    # Kept for callers of the old helper: the environment override only.
-    return os.environ.get("HOTLINE_SIP_PASSWORD", "")
-
-
 def _device_names() -> tuple[list[str], list[str]]:
     try:
         from sip.audio import devices
@@ -368,6 +363,15 @@ def run_self_test(args) -> int:
     import tempfile
 
     t_start = time.monotonic()
+    # stdout carries only the JSON summary: C libraries (pjlib) print to fd 1, so
+    # fd 1 goes to stderr for the run and the summary uses a copy of the original.
+    out_fd = None
+    try:  # a windowed Windows build has no stdout: the summary file below still tells
+        sys.stdout.flush()
+        out_fd = os.dup(1)
+        os.dup2(2, 1)
+    except (OSError, AttributeError, ValueError):
+        out_fd = None
     work = Path(tempfile.mkdtemp(prefix="hotline12368-selftest-"))
     data_dir = args.data_dir or work / "data"
     png = args.wallboard_shot or args.screenshot or work / "wallboard.png"
@@ -515,8 +519,15 @@ def run_self_test(args) -> int:
         if summary["ok"]:  # keep the logs and the PNG for IT, drop the rest
             for sub in ("data", "kamailio"):
                 shutil.rmtree(work / sub, ignore_errors=True)
-    sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+    text = json.dumps(summary, ensure_ascii=False)
+    try:
+        (work / "selftest.json").write_text(text + "\n", encoding="utf-8")
+        log.info("self-test %s; summary in %s", "passed" if summary["ok"] else "FAILED", work / "selftest.json")
+    except OSError:
+        pass
+    if out_fd is not None:
+        with os.fdopen(out_fd, "w", encoding="utf-8") as out:
+            out.write(text + "\n")
     return 0 if summary["ok"] else 1
 
 

@@ -229,7 +229,84 @@ MIGRATIONS: list[Migration] = [
         "CREATE INDEX queue_sample_queue_ts ON queue_sample (queue, ts)",
         "CREATE INDEX queue_sample_ts ON queue_sample (ts)",
     ),
-    # Append new migrations here (seat states, queue samples, work orders...).
+    # 3: service desk: the local case directory, the append-only lookup audit,
+    # and the knowledge base with its bigram full-text index (kb_repo.py).
+    _sql(
+        """CREATE TABLE case_file (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_number TEXT NOT NULL UNIQUE,
+            court_code TEXT NOT NULL DEFAULT '',
+            court_name TEXT NOT NULL DEFAULT '',
+            cause TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT '',
+            stage TEXT NOT NULL DEFAULT '',
+            division TEXT NOT NULL DEFAULT '',
+            judge TEXT NOT NULL DEFAULT '',
+            filed_at REAL NOT NULL DEFAULT 0,
+            next_hearing_at REAL,
+            hearing_room TEXT NOT NULL DEFAULT '',
+            query_code TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL,
+            internal_notes TEXT NOT NULL DEFAULT '',
+            updated_at REAL NOT NULL
+        )""",
+        """CREATE TABLE case_party (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id INTEGER NOT NULL REFERENCES case_file (id) ON DELETE CASCADE,
+            role TEXT NOT NULL DEFAULT '',
+            name TEXT NOT NULL,
+            id_number TEXT NOT NULL DEFAULT '',
+            phone TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX case_party_case_id ON case_party (case_id)",
+        "CREATE INDEX case_party_id_number ON case_party (id_number)",
+        "CREATE INDEX case_party_phone ON case_party (phone)",
+        """CREATE TABLE case_step (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id INTEGER NOT NULL REFERENCES case_file (id) ON DELETE CASCADE,
+            at REAL NOT NULL,
+            text TEXT NOT NULL
+        )""",
+        "CREATE INDEX case_step_case_id_at ON case_step (case_id, at)",
+        """CREATE TABLE case_lookup_audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at REAL NOT NULL,
+            seat TEXT NOT NULL DEFAULT '',
+            caller_number TEXT NOT NULL DEFAULT '',
+            method TEXT NOT NULL CHECK (method IN ('code', 'identity')),
+            subject TEXT NOT NULL DEFAULT '',
+            outcome TEXT NOT NULL,
+            case_ids TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX case_lookup_audit_subject_at ON case_lookup_audit (method, subject, at)",
+        "CREATE INDEX case_lookup_audit_at ON case_lookup_audit (at)",
+        # Append-only: the audit trail is evidence; no code path may rewrite it.
+        """CREATE TRIGGER case_lookup_audit_no_update BEFORE UPDATE ON case_lookup_audit
+           BEGIN SELECT RAISE(ABORT, 'case_lookup_audit is append-only'); END""",
+        """CREATE TRIGGER case_lookup_audit_no_delete BEFORE DELETE ON case_lookup_audit
+           BEGIN SELECT RAISE(ABORT, 'case_lookup_audit is append-only'); END""",
+        """CREATE TABLE kb_article (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            category TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '',
+            legal_basis TEXT NOT NULL DEFAULT '',
+            updated_by TEXT NOT NULL DEFAULT '',
+            updated_at REAL NOT NULL
+        )""",
+        "CREATE INDEX kb_article_category ON kb_article (category)",
+        # Text pre-split in Python into CJK bigrams (*_bi, in order, so a
+        # phrase of bigrams is a substring) and unigrams (*_uni); unicode61
+        # then only splits on the spaces. rowid = kb_article.id.
+        """CREATE VIRTUAL TABLE kb_fts USING fts5(
+            q_bi, q_uni, meta_bi, meta_uni, a_bi, a_uni,
+            tokenize = 'unicode61 remove_diacritics 0'
+        )""",
+    ),
+    # Append new migrations here (work orders, complaints, wrap-up...).
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

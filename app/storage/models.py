@@ -100,4 +100,90 @@ class QueueSample(BaseModel):
         indexes = ((("queue", "ts"), False),)
 
 
-ALL_MODELS: tuple[type[BaseModel], ...] = (CallRecord, Setting, SeatStateChange, QueueSample)
+class CaseFile(BaseModel):
+    """One case in the local case directory (the demo's case source).
+
+    ``password_hash`` is an scrypt string (app.domain.cases.hash_password);
+    ``internal_notes`` never leaves the lookup service.
+    """
+    id = peewee.AutoField()
+    case_number = peewee.TextField(unique=True)
+    court_code = peewee.TextField(default="")
+    court_name = peewee.TextField(default="")
+    cause = peewee.TextField(default="")
+    status = peewee.TextField(default="")
+    stage = peewee.TextField(default="")
+    division = peewee.TextField(default="")
+    judge = peewee.TextField(default="")
+    filed_at = peewee.FloatField(default=0.0)
+    next_hearing_at = peewee.FloatField(null=True)
+    hearing_room = peewee.TextField(default="")
+    query_code = peewee.TextField(unique=True)
+    password_hash = peewee.TextField()
+    internal_notes = peewee.TextField(default="")
+    updated_at = peewee.FloatField()
+
+    class Meta:
+        table_name = "case_file"
+
+
+class CaseParty(BaseModel):
+    id = peewee.AutoField()
+    case = peewee.ForeignKeyField(CaseFile, column_name="case_id", backref="parties",
+                                  on_delete="CASCADE")
+    role = peewee.TextField(default="")
+    name = peewee.TextField()
+    id_number = peewee.TextField(default="", index=True)   # normalized, upper-case X
+    phone = peewee.TextField(default="", index=True)       # 11 digits
+
+    class Meta:
+        table_name = "case_party"
+
+
+class CaseStepRow(BaseModel):
+    id = peewee.AutoField()
+    case = peewee.ForeignKeyField(CaseFile, column_name="case_id", backref="steps",
+                                  on_delete="CASCADE")
+    at = peewee.FloatField()
+    text = peewee.TextField()
+
+    class Meta:
+        table_name = "case_step"
+
+
+class CaseLookupAudit(BaseModel):
+    """One case lookup attempt. Append-only: triggers refuse UPDATE and DELETE."""
+    id = peewee.AutoField()
+    at = peewee.FloatField(index=True)
+    seat = peewee.TextField(default="")
+    caller_number = peewee.TextField(default="")
+    method = peewee.TextField()                    # LookupMethod value
+    subject = peewee.TextField(default="")         # query code / case number / phone
+    outcome = peewee.TextField()                   # LookupOutcome value
+    case_ids = peewee.TextField(default="")        # comma-separated source ids
+    source = peewee.TextField(default="")
+    detail = peewee.TextField(default="")
+
+    class Meta:
+        table_name = "case_lookup_audit"
+
+
+class KbArticle(BaseModel):
+    """A knowledge-base article; its search index is the kb_fts virtual table,
+    maintained with SQL by KnowledgeRepository (peewee has no model for it)."""
+    id = peewee.AutoField()
+    question = peewee.TextField()
+    answer = peewee.TextField()
+    category = peewee.TextField(default="", index=True)
+    tags = peewee.TextField(default="")            # comma-separated
+    legal_basis = peewee.TextField(default="")
+    updated_by = peewee.TextField(default="")
+    updated_at = peewee.FloatField()
+
+    class Meta:
+        table_name = "kb_article"
+
+
+ALL_MODELS: tuple[type[BaseModel], ...] = (
+    CallRecord, Setting, SeatStateChange, QueueSample,
+    CaseFile, CaseParty, CaseStepRow, CaseLookupAudit, KbArticle)
