@@ -14,7 +14,7 @@ import logging
 import time
 
 from PySide6.QtCore import QCoreApplication, QTimer
-from PySide6.QtWidgets import QHeaderView, QTableView
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from app.domain.accounts import AccountSettings
 from app.domain.seat_state import SeatStateMachine
@@ -71,9 +71,28 @@ class SeatRole:
             view.setModel(self.team_model)
             view.verticalHeader().hide()
             view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-            window.tabs.addTab(view, QCoreApplication.translate("SoftphoneWindow", "My team"))
+            self.team_queue = QLabel(QCoreApplication.translate("SeatRole", "Queue: no data yet"))
+            self.team_queue.setObjectName("teamQueue")
+            self.team_model.queueChanged.connect(lambda _q: self._show_queue(court))
+            page = QWidget()
+            lay = QVBoxLayout(page)
+            lay.setContentsMargins(0, 0, 0, 0)
+            lay.addWidget(self.team_queue)
+            lay.addWidget(view)
+            window.tabs.addTab(page, QCoreApplication.translate("SoftphoneWindow", "My team"))
             self.team_uris = [settings.target_uri(s.number) for s in seats if s.number != settings.user]
             self.team_uris.append(settings.target_uri(QUEUE_PREFIX + court))
+
+    def _show_queue(self, court: str) -> None:
+        from ui.wallboard.model import fmt_age
+        row = self.team_model.queue_of(court)
+        if row is None:
+            return
+        q = row.presence
+        self.team_queue.setText(
+            QCoreApplication.translate("SeatRole", "Queue: %1 waiting, longest %2, answered %3, abandoned %4")
+            .replace("%1", str(q.waiting)).replace("%2", fmt_age(q.oldest_wait_s))
+            .replace("%3", str(q.answered)).replace("%4", str(q.abandoned)))
 
     def close(self):
         try:
