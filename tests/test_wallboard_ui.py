@@ -111,6 +111,11 @@ def test_filters_and_queue_alert(board, qtbot):
     feed.on_document("q", queue_pidf("q", QueuePresence("main", main.code, waiting=1, oldest_wait_s=5,
                                                         answered=41, abandoned=3, service_level=0.83)))
     assert win.alert_label.text() == "" and not tile.alert
+    # One caller waiting too long also alerts.
+    win.wait_threshold.setValue(60)
+    feed.on_document("q", queue_pidf("q", QueuePresence("main", main.code, waiting=1, oldest_wait_s=75,
+                                                        answered=41, abandoned=3, service_level=0.83)))
+    assert tile.alert and win.alert_label.text()
 
 
 def test_wall_mode_hides_controls(board):

@@ -784,27 +784,32 @@
         <translation>未更新</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="122" />
+        <location filename="../../ui/wallboard/window.py" line="128" />
         <source>Sound</source>
         <translation>声音提示</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="131" />
+        <location filename="../../ui/wallboard/window.py" line="137" />
         <source>Court</source>
         <translation>法院</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="133" />
+        <location filename="../../ui/wallboard/window.py" line="139" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="136" />
+        <location filename="../../ui/wallboard/window.py" line="142" />
         <source>Alert when calls waiting reach</source>
         <translation>排队告警阈值（来电数）</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="175" />
+        <location filename="../../ui/wallboard/window.py" line="144" />
+        <source>or the longest wait reaches</source>
+        <translation>或最长等待达到</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/window.py" line="184" />
         <source>Queue alert: %1</source>
         <translation>排队告警：%1</translation>
     </message>

@@ -80,7 +80,7 @@ def state_labels(_tr=None):
 
 
 class WallboardWindow(QMainWindow):
-    def __init__(self, model, courts, alert_waiting: int = 5, parent=None):
+    def __init__(self, model, courts, alert_waiting: int = 5, alert_wait_s: int = 60, parent=None):
         super().__init__(parent)
         self.setObjectName("wallboardWindow")
         self.setWindowTitle(self.tr("12368 Hotline - Wallboard"))
@@ -119,6 +119,12 @@ class WallboardWindow(QMainWindow):
         self.threshold.setRange(1, 999)
         self.threshold.setValue(alert_waiting)
         self.threshold.valueChanged.connect(lambda _: self._check_alerts())
+        self.wait_threshold = QSpinBox()
+        self.wait_threshold.setObjectName("alertWait")
+        self.wait_threshold.setRange(5, 3600)
+        self.wait_threshold.setSuffix(" s")
+        self.wait_threshold.setValue(alert_wait_s)
+        self.wait_threshold.valueChanged.connect(lambda _: self._check_alerts())
         self.sound = QCheckBox(self.tr("Sound"))
         self.sound.setObjectName("alertSound")
         self.alert_label = QLabel()
@@ -135,6 +141,8 @@ class WallboardWindow(QMainWindow):
         row.addStretch(1)
         row.addWidget(QLabel(self.tr("Alert when calls waiting reach")))
         row.addWidget(self.threshold)
+        row.addWidget(QLabel(self.tr("or the longest wait reaches")))
+        row.addWidget(self.wait_threshold)
         row.addWidget(self.sound)
 
         lower = QWidget()
@@ -163,10 +171,11 @@ class WallboardWindow(QMainWindow):
         self.proxy.set_filter(self.court_filter.currentData(), self.state_filter.currentData())
 
     def _check_alerts(self):
-        limit = self.threshold.value()
+        limit, wait_limit = self.threshold.value(), self.wait_threshold.value()
         over = []
         for name, row in self.model.queues.items():
-            hit = not row.stale and row.presence.waiting >= limit
+            q = row.presence
+            hit = not row.stale and (q.waiting >= limit or (q.waiting and q.oldest_wait_s >= wait_limit))
             tile = self.tiles.tiles.get(row.presence.court)
             if tile is not None:
                 tile.set_alert(hit)
