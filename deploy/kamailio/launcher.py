@@ -36,7 +36,7 @@ from typing import Iterable
 from xml.sax.saxutils import quoteattr
 
 __all__ = ["SipUser", "KamailioServer", "KamailioError", "find_kamailio", "CONFIG_PATH",
-           "build_rls_services"]
+           "build_rls_services", "queue_rows"]
 
 CONFIG_PATH = Path(__file__).resolve().with_name("kamailio.cfg")
 
@@ -182,7 +182,7 @@ INSERT OR IGNORE INTO version (table_name, table_version) values ('xcap','4');
 # db_text tables for rls and pua (rls on db_sqlite crashes Kamailio 5.6.3).
 _DBTEXT_TABLES = {
     "version": "id(int,auto) table_name(string) table_version(int) \n"
-    "0:version:1\n0:pua:7\n0:rls_presentity:1\n0:rls_watchers:3\n0:xcap:4\n",
+    "0:version:1\n0:pua:7\n0:rls_presentity:1\n0:rls_watchers:3\n0:xcap:4\n0:htable:2\n",
     "rls_presentity": "id(int,auto) rlsubs_did(string) resource_uri(string) content_type(string) "
     "presence_state(string) expires(int) updated(int) auth_state(int) reason(string) \n",
     "rls_watchers": "id(int,auto) presentity_uri(string) to_user(string) to_domain(string) "
@@ -193,6 +193,9 @@ _DBTEXT_TABLES = {
     "from_domain(string) updated(int) \n",
     "xcap": "id(int,auto) username(string) domain(string) doc(string) doc_type(int) "
     "etag(string) source(int) doc_uri(string) port(int) \n",
+    # queue routing configuration, loaded into $sht(qcfg=>...) at start
+    "htable": "id(int,auto) key_name(string) key_type(int) value_type(int) key_value(string) "
+    "expires(int) \n",
     "pua": "id(int,auto) pres_uri(string) pres_id(string) event(int) expires(int) "
     "desired_expires(int) flag(int) etag(string) tuple_id(string,null) watcher_uri(string) "
     "call_id(string) to_tag(string) from_tag(string) cseq(int) record_route(string,null) "
@@ -299,6 +302,49 @@ def _sqlite_exec(path: Path, script: str) -> None:
         con.close()
 
 
+_AUDIT_SQL = """
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    ts REAL NOT NULL,
+    who TEXT NOT NULL,
+    action TEXT NOT NULL,
+    request TEXT NOT NULL,
+    result TEXT NOT NULL
+);
+"""
+
+
+def queue_rows(queues, supervisors: Iterable[str] = ()) -> list[tuple[str, int | str]]:
+    """(key, value) rows of the ``qcfg`` hash table that routing.cfg reads.
+
+    ``queues``: ``app.domain.routing.QueueConfig`` objects (the first is the
+    main platform's unless one is named by its number 12368)."""
+    from xml.sax.saxutils import escape
+    queues = list(queues)
+    if not queues:
+        return [("nq", 0)]
+    try:
+        from app.domain.routing import validate_queues
+        validate_queues(queues)
+    except ImportError:  # launcher used on its own
+        pass
+    main = next((q for q in queues if q.number == "12368"), queues[0])
+    rows: list[tuple[str, int | str]] = [("nq", len(queues)), ("main", main.name)]
+    for i, q in enumerate(queues):
+        rows += [(f"ql/{i}", q.name), (f"num/{q.number}", q.name),
+                 (f"{q.name}/n", len(q.members)), (f"{q.name}/mw", int(q.max_wait_s)),
+                 (f"{q.name}/rt", int(q.ring_timeout_s)), (f"{q.name}/fb", str(q.fallback)),
+                 (f"{q.name}/ovn", int(q.overflow_waiting_n)),
+                 (f"{q.name}/ovt", int(q.overflow_wait_s)),
+                 (f"{q.name}/no", len(q.overflow_to)),
+                 (f"{q.name}/court", escape(q.court or q.name))]
+        rows += [(f"{q.name}/m/{k}", m) for k, m in enumerate(q.members)]
+        rows += [(f"{q.name}/o/{k}", o) for k, o in enumerate(q.overflow_to)]
+        rows += [(f"home/{m}", q.name) for m in q.members]
+    rows += [(f"sup/{u}", 1) for u in supervisors]
+    return rows
+
+
 class KamailioServer:
     """One Kamailio process on loopback (or any host) with its own workdir.
 
@@ -315,6 +361,8 @@ class KamailioServer:
         users: Iterable[SipUser] = (),
         shm_mb: int = 64,
         debug: int = 1,
+        queues: Iterable = (),
+        supervisors: Iterable[str] = (),
     ) -> None:
         self.workdir = Path(workdir).resolve()
         self._host = host
@@ -331,6 +379,10 @@ class KamailioServer:
             self._users[u.user] = u
         self.shm_mb = int(shm_mb)
         self.debug = int(debug)
+        # queue routing (routing.cfg): QueueConfig objects, supervisor users
+        self.queues = list(queues)
+        self.supervisors = list(supervisors)
+        self._queue_rows = queue_rows(self.queues, self.supervisors)  # validates early
         self.config = CONFIG_PATH
         self.binary = find_kamailio()
         self._proc: subprocess.Popen | None = None
@@ -360,6 +412,27 @@ class KamailioServer:
     @property
     def dbtext_dir(self) -> Path:
         return self.workdir / "dbtext"
+
+    @property
+    def audit_db(self) -> Path:
+        """SQLite file of the lending audit trail (table ``audit``)."""
+        return self.workdir / "audit.sqlite"
+
+    def audit_entries(self) -> list[dict]:
+        """The supervisors' lending actions, oldest first:
+        ``{"ts", "who", "action", "request", "result"}``."""
+        if not self.audit_db.exists():
+            return []
+        con = sqlite3.connect(str(self.audit_db), timeout=10)
+        try:
+            rows = con.execute("SELECT ts, who, action, request, result FROM audit ORDER BY id")
+            return [dict(zip(("ts", "who", "action", "request", "result"), r)) for r in rows]
+        finally:
+            con.close()
+
+    def queue_uri(self, queue: str) -> str:
+        """The queue's presentity, which the wallboard subscribes to."""
+        return f"sip:q-{queue}@{self.domain}"
 
     # ---------------------------------------------------------- addressing
     @property
@@ -412,7 +485,21 @@ class KamailioServer:
             path = self.dbtext_dir / name
             if name == "version" or not path.exists():
                 path.write_text(content)
+        self._write_queue_config()
+        _sqlite_exec(self.audit_db, _AUDIT_SQL)
         self._write_users(self._users.values())
+
+    def _write_queue_config(self) -> None:
+        """dbtext/htable: the queue configuration (rewritten at each start)."""
+        text = _DBTEXT_TABLES["htable"]
+        for i, (key, value) in enumerate(self._queue_rows, 1):
+            vtype = 1 if isinstance(value, int) else 0
+            text += ":".join([str(i), _dbtext_escape(key), "0", str(vtype),
+                              _dbtext_escape(str(value)), "0"]) + "\n"
+        path = self.dbtext_dir / "htable"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
 
     def _write_user(self, user: SipUser) -> None:
         self._write_users([user])
@@ -548,6 +635,8 @@ class KamailioServer:
             "PRES_DBFILE_JOURNAL": s(f"{self.presence_db}=WAL;"),
             "DBTEXT_URL": s(f"text://{self.dbtext_dir}"),
             "DBG_LEVEL": str(self.debug),
+            "AUDIT_SQLCON": s(f"audit=>sqlite://{self.audit_db}"),
+            "AUDIT_DBFILE_JOURNAL": s(f"{self.audit_db}=WAL;"),
         }
         cmd = [self.binary, "-f", str(self.config), "-DD", "-E",
                "-Y", str(self.rundir), "-P", str(self.pid_path),
