@@ -140,13 +140,18 @@ def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls")
     arrived: dict[str, float] = {}
     to_socket: list[float] = []
     in_app: list[float] = []
-    orig_post = feed.post
+    class TimedInbox:  # what the UA threads post into, timed on arrival
+        def __init__(self, inner):
+            self.inner = inner
 
-    def timed_post(kind, uri, payload):
-        if kind == "doc":
-            arrived[uri] = time.time()
-        orig_post(kind, uri, payload)
-    feed.post = timed_post
+        def put(self, item):
+            if item[0] == "doc":
+                arrived[item[1]] = time.time()
+            self.inner.put(item)
+
+        def get_nowait(self):
+            return self.inner.get_nowait()
+    feed.inbox = TimedInbox(feed.inbox)
     visible: set[int] = set()
 
     def visible_rows():

@@ -60,19 +60,21 @@ class PresenceFeed(QObject):
         """One resource-list subscription (RFC 4662) for boards beyond the
         per-process buddy limit. `ua` is a sip.simple PresenceUA; its callbacks
         run on its reader thread and only post into the inbox."""
+        post = self._poster()
+
         def on_notify(_sub, n):
             if n.resources is not None:
                 for res in n.resources:
                     if res.pidf:
-                        self.post("doc", res.uri, res.pidf)
+                        post("doc", res.uri, res.pidf)
                     elif res.state == "terminated":
-                        self.post("sub", res.uri, "terminated")
+                        post("sub", res.uri, "terminated")
             elif n.pidf:
-                self.post("doc", list_uri, n.pidf)
+                post("doc", list_uri, n.pidf)
 
         def on_state(_sub, state, reason):
             if state in ("terminated", "failed"):
-                self.post("lost", list_uri, reason or state)
+                post("lost", list_uri, reason or state)
 
         return ua.subscribe(list_uri, eventlist=True, on_notify=on_notify, on_state=on_state)
 
@@ -81,15 +83,17 @@ class PresenceFeed(QObject):
         no buddy limit): NOTIFYs arrive within milliseconds, where Kamailio's
         RLS batches list updates on a whole-second timer (bench_wallboard).
         Returns the URIs that could not be subscribed."""
+        post = self._poster()
+
         def on_notify(sub, n):
             if n.pidf:
-                self.post("doc", sub.target_uri, n.pidf)
+                post("doc", sub.target_uri, n.pidf)
             elif n.subscription_state == "active":
-                self.post("sub", sub.target_uri, "no-document")
+                post("sub", sub.target_uri, "no-document")
 
         def on_state(sub, state, reason):
             if state in ("terminated", "failed"):
-                self.post("sub", sub.target_uri, state)
+                post("sub", sub.target_uri, state)
 
         failed = []
         for uri in uris:
@@ -99,6 +103,16 @@ class PresenceFeed(QObject):
                 log.warning("cannot watch %s: %s", uri, e)
                 failed.append(uri)
         return failed
+
+    def _poster(self):
+        """A post function for other threads that holds the inbox only, never
+        this QObject: if the UA's thread dropped the last reference to the
+        feed, Qt would destroy its timers from the wrong thread (a crash)."""
+        inbox = self.inbox
+
+        def post(kind: str, uri: str, payload: str) -> None:
+            inbox.put((kind, uri, payload))
+        return post
 
     def post(self, kind: str, uri: str, payload: str) -> None:
         """Thread-safe entry for other threads: kind "doc" (payload = PIDF) or
