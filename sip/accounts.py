@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 HEARTBEAT_S = 2.0
 _BOOT_RE = re.compile(r"^X-Boot-Id:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
+# The queue server names the queue a call comes from (deploy/kamailio/routing.cfg).
+_QUEUE_RE = re.compile(r"^X-Hotline-Queue:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 _STATUS_RE = re.compile(r"^SIP/2\.0\s+(\d{3})", re.MULTILINE)
 
 
@@ -126,7 +128,13 @@ class SeatAccount(pj.Account):
             self._set(RegState.RETRYING, code, reason)
 
     def onIncomingCall(self, prm):
-        self.engine._incoming_call(self, prm.callId)
+        queue = ""
+        try:
+            m = _QUEUE_RE.search(prm.rdata.wholeMsg)
+            queue = m.group(1) if m else ""
+        except Exception:  # no message text: not from a queue
+            pass
+        self.engine._incoming_call(self, prm.callId, queue)
 
     def onSendRequest(self, prm):
         self.heartbeat_inflight = False

@@ -159,8 +159,9 @@ class CallControl:
             raise SipError("that call has ended")
         return c
 
-    def _incoming_call(self, acc, pj_call_id: int):
+    def _incoming_call(self, acc, pj_call_id: int, queue: str = ""):
         c = SeatCall(self, acc, self._new_id(), CallDirection.INCOMING, call_id=pj_call_id)
+        c.queue = queue
         c.refresh_info()
         busy = len(self._calls) >= MAX_CALLS - 1
         self._calls[c.local_id] = c

@@ -66,6 +66,7 @@ class SeatCall(pj.Call):
         self.audio_connected = False
         self.hangup_requested = False
         self.transfer_pending = False   # we sent a REFER; hang up on its final 2xx
+        self.queue = ""                 # the hotline queue an incoming call came from
 
     # -- snapshot -------------------------------------------------------------
     def snapshot(self) -> CallSnapshot:
@@ -86,6 +87,7 @@ class SeatCall(pj.Call):
             started_at=self.started_at,
             answered_at=self.answered_at,
             ended_at=self.ended_at,
+            queue=self.queue,
         )
 
     def refresh_info(self) -> pj.CallInfo | None:

@@ -127,6 +127,23 @@ class JudgeRole:
         self.list_uri = list_uri or desk.settings.get("wallboard.list_uri")
         self.ua = None
         self.settings = settings
+        self._cmd_ua = None
+        from ui.wallboard.overflow import OverflowPanel
+        self.overflow = OverflowPanel(d.courts(), self.send_command)
+        self.window.add_panel(self.overflow)
+
+    def send_command(self, body: str) -> tuple[int, str]:
+        """A supervisor's command to the queue server (authenticated MESSAGE);
+        runs on the overflow panel's worker thread."""
+        from sip.simple.ua import PresenceUA
+        s = self.settings
+        if self._cmd_ua is None:
+            host, _, port = s.server.partition(":")
+            self._cmd_ua = PresenceUA(host, int(port or 5060), s.user, s.password, transport="tcp",
+                                      domain=s.sip_domain.split(":")[0], keepalive_interval=None,
+                                      auto_recover=False)
+        domain = s.sip_domain.split(":")[0]
+        return self._cmd_ua.send_message(f"sip:q-admin@{domain}", body)
 
     def start_watching(self, engine) -> None:
         """Per-seat pjsua2 subscriptions up to the buddy limit; beyond it our
@@ -149,5 +166,7 @@ class JudgeRole:
 
     def close(self):
         self.feed.flush_store()
-        if self.ua is not None:
-            self.ua.close()
+        self.overflow.close_pool()
+        for ua in (self.ua, self._cmd_ua):
+            if ua is not None:
+                ua.close()

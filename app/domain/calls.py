@@ -52,6 +52,7 @@ class CallSnapshot:
     started_at: float = 0.0      # time.time() when offered/dialled
     answered_at: float | None = None
     ended_at: float | None = None
+    queue: str = ""              # hotline queue an offered call came from ("" = direct)
 
 
 class RegState(str, enum.Enum):

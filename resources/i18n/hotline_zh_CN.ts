@@ -393,6 +393,64 @@
     </message>
 </context>
 <context>
+    <name>OverflowPanel</name>
+    <message>
+        <location filename="../../ui/wallboard/overflow.py" line="24" />
+        <source>Overflow: lend seats to the main platform</source>
+        <translation>溢出调度：向总平台借调坐席</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/overflow.py" line="30" />
+        <source>One seat (number):</source>
+        <translation>单个坐席（号码）：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/overflow.py" line="36" />
+        <source>seat number</source>
+        <translation>坐席号码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/overflow.py" line="42" />
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/overflow.py" line="43" />
+        <source>Lend</source>
+        <translation>借调</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/overflow.py" line="45" />
+        <source>End lending</source>
+        <translation>结束借调</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/overflow.py" line="64" />
+        <source>Choose a sub-platform or type a seat number.</source>
+        <translation>请选择分平台或输入坐席号码。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/overflow.py" line="70" />
+        <source>Sending...</source>
+        <translation>正在发送…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/overflow.py" line="85" />
+        <source>Not sent: %1</source>
+        <translation>未发送：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/overflow.py" line="88" />
+        <source>Done.</source>
+        <translation>已完成。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wallboard/overflow.py" line="90" />
+        <source>Refused by the queue server: %1 %2</source>
+        <translation>排队服务器拒绝：%1 %2</translation>
+    </message>
+</context>
+<context>
     <name>PhoneController</name>
     <message>
         <location filename="../../ui/softphone/controller.py" line="72" />
@@ -738,9 +796,14 @@
         <translation>通话记录</translation>
     </message>
     <message>
-        <location filename="../../ui/softphone/window.py" line="130" />
+        <location filename="../../ui/softphone/window.py" line="140" />
         <source>Could not call %1: %2</source>
         <translation>无法呼叫 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../ui/softphone/window.py" line="185" />
+        <source>Call from the %1 queue: you are answering for another platform</source>
+        <translation>来自%1排队的来电：您正在为其他平台接听</translation>
     </message>
     <message>
         <location filename="../../ui/roles.py" line="82" />
@@ -809,7 +872,7 @@
         <translation>或最长等待达到</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="184" />
+        <location filename="../../ui/wallboard/window.py" line="190" />
         <source>Queue alert: %1</source>
         <translation>排队告警：%1</translation>
     </message>

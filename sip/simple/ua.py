@@ -1125,6 +1125,24 @@ class PresenceUA:
                 self._fail(sub, "failed", f"connection lost: {reason}")
         self._wake.set()
 
+    def send_message(self, target_uri: str, body: str, content_type: str = "text/plain",
+                     timeout: float | None = None) -> tuple[int, str]:
+        """An out-of-dialog MESSAGE (digest challenges answered), e.g. a
+        supervisor's lending command to the queue server. Blocks until the
+        final answer: (status, reason); (408, "No answer") when none came."""
+        call_id, tag, cseq = new_call_id(self.local_host), new_tag(), [0]
+
+        def make():
+            cseq[0] += 1
+            return "MESSAGE", target_uri, [
+                ("From", self._from(tag)), ("To", f"<{target_uri}>"), ("Call-ID", call_id),
+                ("CSeq", f"{cseq[0]} MESSAGE"), ("Content-Type", content_type),
+                ("User-Agent", USER_AGENT)], body
+        resp = _blocking(self._core, self.digest, make, timeout)
+        if resp is None:
+            return 408, "No answer"
+        return resp.status, resp.reason
+
     def ping(self, timeout: float | None = None) -> bool:
         """OPTIONS to the server; True when any response arrives."""
         hdrs = [

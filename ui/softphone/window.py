@@ -69,6 +69,15 @@ class SoftphoneWindow(QMainWindow):
         body.addWidget(self.tabs)
         body.setStretchFactor(1, 1)
 
+        # Shown while a call from another platform's queue is up (a lent or
+        # overflow seat answers for the main platform).
+        self.banner = QLabel()
+        self.banner.setObjectName("lentBanner")
+        self.banner.setStyleSheet("background:#fff3e0;color:#e65100;font-weight:bold;padding:6px;"
+                                  "border:1px solid #ef6c00;border-radius:3px")
+        self.banner.hide()
+        self._foreign: set[int] = set()
+
         self.message = QLabel()
         self.message.setObjectName("problemLabel")
         self.message.setWordWrap(True)
@@ -78,6 +87,7 @@ class SoftphoneWindow(QMainWindow):
         lay = QVBoxLayout(central)
         self._layout = lay
         lay.addLayout(top)
+        lay.addWidget(self.banner)
         lay.addWidget(body, 1)
         lay.addWidget(self.message)
         self.setCentralWidget(central)
@@ -156,8 +166,27 @@ class SoftphoneWindow(QMainWindow):
                 return e.name, " · ".join(x for x in (court.name if court else "", e.division) if x)
         return s.peer_display, ""
 
+    def own_court(self) -> str:
+        acc = self.engine.registration()
+        if acc is None or self.directory is None:
+            return ""
+        from app.domain.calls import number_of
+        e = self.directory.by_number(number_of(acc.account_uri))
+        return e.court if e else ""
+
+    def _queue_name(self, code: str) -> str:
+        c = self.directory.court(code) if self.directory is not None else None
+        return c.short_name if c else code
+
     def _on_call_incoming(self, s: CallSnapshot):
         name, detail = self._caller_name(s)
+        if s.queue and s.queue != self.own_court():
+            self._foreign.add(s.call_id)
+            text = self.tr("Call from the %1 queue: you are answering for another platform").replace(
+                "%1", self._queue_name(s.queue))
+            self.banner.setText(text)
+            self.banner.show()
+            detail = f"{text}\n{detail}" if detail else text
         self.popup.present(s, name, detail)
         if not self.isActiveWindow():
             self.raise_()
@@ -167,3 +196,7 @@ class SoftphoneWindow(QMainWindow):
     def _on_call_changed(self, s: CallSnapshot):
         if s.phase is not CallPhase.RINGING_IN:
             self.popup.dismiss(s.call_id)
+        if s.phase is CallPhase.ENDED and s.call_id in self._foreign:
+            self._foreign.discard(s.call_id)
+            if not self._foreign:
+                self.banner.hide()

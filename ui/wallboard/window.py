@@ -166,6 +166,12 @@ class WallboardWindow(QMainWindow):
         sc = QShortcut(QKeySequence("F11"), self)
         sc.activated.connect(self.toggle_wall_mode)
         self._wall = False
+        self._panels: list = []
+
+    def add_panel(self, panel) -> None:
+        """A control panel under the alert line (hidden in wall mode)."""
+        self.centralWidget().layout().insertWidget(1, panel)
+        self._panels.append(panel)
 
     def _apply_filter(self):
         self.proxy.set_filter(self.court_filter.currentData(), self.state_filter.currentData())
@@ -190,6 +196,8 @@ class WallboardWindow(QMainWindow):
         """Full screen for a wall display: large type, no controls."""
         self._wall = not self._wall
         self.controls.setVisible(not self._wall)
+        for p in self._panels:
+            p.setVisible(not self._wall)
         f = self.font()
         f.setPointSize(f.pointSize() + (8 if self._wall else -8))
         self.setFont(f)
