@@ -59,6 +59,7 @@ KNOWN_KEYS: dict[str, tuple[type, tuple | None]] = {
     "role": (str, ROLES),
     "court": (str, None),
     "directory_source": (str, None),
+    "language": (str, ("zh_cn", "en", "system")),  # compared lower-case
 }
 # Keys of the "account" settings (the rest are desk-wide: role, court, directory).
 ACCOUNT_KEYS = ("server", "user", "display_name", "transport", "outbound_proxy",

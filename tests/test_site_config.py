@@ -284,3 +284,24 @@ def test_diagnostics_zip_scrubs_a_password_that_reached_a_log(tmp_path):
         for m in zf.namelist():
             assert PASSWORD.encode() not in zf.read(m), m
         assert b"********" in zf.read("logs/pjsip.log")
+
+
+def test_site_language_chooses_the_translation(tmp_path, monkeypatch, qapp):
+    """IT can set the language for every desk; English stays the fallback."""
+    import json
+
+    from PySide6.QtCore import QCoreApplication
+
+    from ui.main import _site_language, install_translator
+    site = tmp_path / "site.json"
+    site.write_text(json.dumps({"language": "zh_CN"}), encoding="utf-8")
+    monkeypatch.setenv("HOTLINE_SITE_CONFIG", str(site))
+    assert _site_language() == "zh_CN"
+    tr = install_translator(qapp, _site_language())
+    try:
+        assert QCoreApplication.translate("CallsPanel", "Answer (F5)") == "接听 (F5)"
+    finally:
+        qapp.removeTranslator(tr)
+    assert QCoreApplication.translate("CallsPanel", "Answer (F5)") == "Answer (F5)"
+    site.write_text(json.dumps({"language": "en"}), encoding="utf-8")
+    assert install_translator(qapp, _site_language()) is None

@@ -53,6 +53,16 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def _site_language() -> str:
+    """The language IT set for the site ("zh_CN", "en"; "system" or none: the OS's)."""
+    try:
+        from app import site_config
+        lang = site_config.load().get("language", "")
+    except Exception:  # a malformed site file is reported elsewhere
+        return ""
+    return {"zh_cn": "zh_CN", "en": "en"}.get(str(lang).lower(), "")
+
+
 def install_translator(app: QApplication, lang: str) -> QTranslator | None:
     name = lang or QLocale.system().name()
     if not name.startswith("zh"):
@@ -224,7 +234,7 @@ def main(argv=None) -> int:
     diagnostics.setup_logging(paths.log_dir())
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(paths.APP_NAME)
-    install_translator(app, args.lang)
+    install_translator(app, args.lang or _site_language())
 
     from ui.softphone.controller import PhoneController
     from ui.softphone.settings_dialog import SettingsDialog
