@@ -107,6 +107,7 @@ class CallControl:
             else:
                 prm.opt.flag = pj.PJSUA_CALL_UNHOLD
                 c.reinvite(prm)
+            c.media_pending = True  # until the new media state arrives
         except pj.Error as e:
             if time.monotonic() >= deadline:
                 raise SipError(_err(e)) from e
@@ -121,8 +122,32 @@ class CallControl:
         self.audio.connect_call(c)
         self._call_changed(c)
 
-    def send_dtmf(self, call_id: int, digits: str) -> None:
+    def send_dtmf(self, call_id: int, digits: str, deadline: float | None = None) -> None:
+        """RFC 4733 digits. Right after hold/resume the stream is being
+        renegotiated and a digit sent then was lost: wait for the new media
+        (up to 2 s), keeping the digits' order."""
         c = self._call(call_id)
+        deadline = deadline or time.monotonic() + 2.0
+        if (c.media_pending or self._dtmf_queue.get(call_id)) and time.monotonic() < deadline:
+            q = self._dtmf_queue.setdefault(call_id, [])
+            q.append(digits)
+            if len(q) == 1:
+                QTimer.singleShot(30, lambda: self._drain_dtmf(call_id, deadline))
+            return
+        self._dtmf_now(c, digits)
+
+    def _drain_dtmf(self, call_id: int, deadline: float) -> None:
+        c = self._calls.get(call_id)
+        if c is None or c.phase is CallPhase.ENDED:
+            self._dtmf_queue.pop(call_id, None)
+            return
+        if c.media_pending and time.monotonic() < deadline:
+            QTimer.singleShot(30, lambda: self._drain_dtmf(call_id, deadline))
+            return
+        for digits in self._dtmf_queue.pop(call_id, []):
+            self._dtmf_now(c, digits)
+
+    def _dtmf_now(self, c: SeatCall, digits: str) -> None:
         prm = pj.CallSendDtmfParam()
         prm.method = pj.PJSUA_DTMF_METHOD_RFC2833
         prm.digits = digits

@@ -67,6 +67,7 @@ class SeatCall(pj.Call):
         self.hangup_requested = False
         self.transfer_pending = False   # we sent a REFER; hang up on its final 2xx
         self.queue = ""                 # the hotline queue an incoming call came from
+        self.media_pending = False      # a hold/resume re-INVITE awaits its media update
 
     # -- snapshot -------------------------------------------------------------
     def snapshot(self) -> CallSnapshot:
@@ -132,6 +133,7 @@ class SeatCall(pj.Call):
                 if mi.status in (pj.PJSUA_CALL_MEDIA_ACTIVE, pj.PJSUA_CALL_MEDIA_REMOTE_HOLD):
                     self.engine._media_ready(self, mi.index)
         self.remote_hold = remote_hold
+        self.media_pending = False
         self.engine._call_changed(self)
 
     def onDtmfDigit(self, prm):

@@ -100,6 +100,7 @@ class SipEngine(CallControl, PresenceWatch, QObject):
         self._transports: dict[Transport, int] = {}
         self._calls: dict[int, SeatCall] = {}
         self._buddies: dict[str, SeatBuddy] = {}
+        self._dtmf_queue: dict[int, list[str]] = {}  # digits held while media renegotiates
         self._dead: list[SeatCall] = []
         self._next_id = 1
         self._pending: list[tuple[Signal, tuple]] = []
