@@ -207,7 +207,9 @@ def test_lending_expires_on_time(srv, scen, fresh):
         ended = time.time() - t_lend
         print(f"\nlending of 1 min ended after {ended:.1f} s (nominal 60 s; htable "
               f"timer_interval 2 s + 1 s figures tick)")
-        assert 59.0 <= ended <= 63.5, ended
+        # htable keeps expiry in whole seconds from a truncated start second,
+        # so a lending can end up to a second early; its timer adds up to 2 s.
+        assert 57.5 <= ended <= 63.5, ended
         # and the seat is no longer offered main-platform calls (the caller
         # hangs up before the 2 s overflow rule could pull hdfy seats in)
         m = marks(seats)
