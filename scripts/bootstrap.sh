@@ -10,6 +10,7 @@ APT_PACKAGES=(
   python3 python3-venv
   kamailio kamailio-presence-modules kamailio-sqlite-modules kamailio-extra-modules
   sip-tester
+  postgresql libnet-smpp-perl
   libportaudio2 pipewire pipewire-pulse pipewire-alsa wireplumber dbus pulseaudio-utils libasound2-plugins
   fonts-noto-cjk
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
@@ -30,6 +31,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
   # Debian's packaged Kamailio service would listen on 5060 on every interface: keep it stopped.
   (systemctl disable --now kamailio >/dev/null 2>&1 || service kamailio stop >/dev/null 2>&1 || true)
+  # Nor the packaged PostgreSQL cluster: tests start their own on loopback.
+  (systemctl disable --now postgresql >/dev/null 2>&1 || service postgresql stop >/dev/null 2>&1 || true)
 fi
 
 # Pick a Python the pinned wheels exist for (3.11 or 3.12).

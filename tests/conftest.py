@@ -26,6 +26,9 @@ import pytest  # noqa: E402
 from app.domain.accounts import AccountSettings, Transport  # noqa: E402
 from app.domain.calls import RegState  # noqa: E402
 
+# ``store``: an open store, once per supported backend (tests/store_backends.py).
+pytest_plugins = ["tests.store_backends"]
+
 SEAT = "8001"
 SEAT_PW = "seat-8001-pw"
 USERS = {SEAT: SEAT_PW, "8002": "pw-8002", "8003": "pw-8003",

@@ -306,7 +306,136 @@ MIGRATIONS: list[Migration] = [
             tokenize = 'unicode61 remove_diacritics 0'
         )""",
     ),
-    # Append new migrations here (work orders, complaints, wrap-up...).
+    # 4: the desk's records: wrap-ups, work orders (with their event log and
+    # SMS), escalation-ladder attempts, questions to the consulting judge,
+    # complaints (with their event log). Shared by every desk when the store
+    # is PostgreSQL; times are epoch seconds as elsewhere.
+    _sql(
+        """CREATE TABLE wrap_up (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            sip_call_id TEXT NOT NULL DEFAULT '',
+            seat TEXT NOT NULL DEFAULT '',
+            caller_number TEXT NOT NULL DEFAULT '',
+            court_code TEXT NOT NULL DEFAULT '',
+            queue TEXT NOT NULL DEFAULT '',
+            category TEXT NOT NULL CHECK (category IN
+                ('case_enquiry', 'contact_judge', 'legal_question', 'complaint', 'other')),
+            notes TEXT NOT NULL DEFAULT '',
+            case_number TEXT NOT NULL DEFAULT '',
+            work_order_id INTEGER,
+            call_started_at REAL,
+            call_answered_at REAL,
+            call_ended_at REAL,
+            saved_at REAL NOT NULL
+        )""",
+        "CREATE INDEX wrap_up_saved_at ON wrap_up (saved_at)",
+        "CREATE INDEX wrap_up_sip_call_id ON wrap_up (sip_call_id)",
+        """CREATE TABLE work_order (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_number TEXT NOT NULL DEFAULT '',
+            court_code TEXT NOT NULL DEFAULT '',
+            recipient_kind TEXT NOT NULL CHECK (recipient_kind IN ('judge', 'division')),
+            recipient_name TEXT NOT NULL DEFAULT '',
+            recipient_phone TEXT NOT NULL DEFAULT '',
+            division TEXT NOT NULL DEFAULT '',
+            caller_number TEXT NOT NULL DEFAULT '',
+            caller_name TEXT NOT NULL DEFAULT '',
+            content TEXT NOT NULL,
+            urgency TEXT NOT NULL CHECK (urgency IN ('normal', 'urgent')),
+            due_at REAL NOT NULL,
+            status TEXT NOT NULL CHECK (status IN
+                ('sent', 'acknowledged', 'done', 'overdue', 'cancelled')),
+            sms_status TEXT NOT NULL DEFAULT '',
+            created_by TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL,
+            acknowledged_at REAL,
+            done_at REAL,
+            last_reminded_at REAL,
+            reminders INTEGER NOT NULL DEFAULT 0,
+            updated_at REAL NOT NULL
+        )""",
+        "CREATE INDEX work_order_status_due_at ON work_order (status, due_at)",
+        "CREATE INDEX work_order_created_at ON work_order (created_at)",
+        "CREATE INDEX work_order_case_number ON work_order (case_number)",
+        """CREATE TABLE work_order_event (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            order_id INTEGER NOT NULL REFERENCES work_order (id) ON DELETE CASCADE,
+            at REAL NOT NULL,
+            kind TEXT NOT NULL,
+            actor TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX work_order_event_order_id_at ON work_order_event (order_id, at)",
+        """CREATE TABLE escalation_attempt (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at REAL NOT NULL,
+            seat TEXT NOT NULL DEFAULT '',
+            caller_number TEXT NOT NULL DEFAULT '',
+            case_number TEXT NOT NULL DEFAULT '',
+            rung TEXT NOT NULL CHECK (rung IN ('judge', 'division_office', 'division_chief')),
+            name TEXT NOT NULL DEFAULT '',
+            number TEXT NOT NULL DEFAULT '',
+            outcome TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL DEFAULT '',
+            sip_call_id TEXT NOT NULL DEFAULT '',
+            ended_at REAL,
+            work_order_id INTEGER
+        )""",
+        "CREATE INDEX escalation_attempt_at ON escalation_attempt (at)",
+        "CREATE INDEX escalation_attempt_case_number ON escalation_attempt (case_number)",
+        """CREATE TABLE consult_question (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            uid TEXT NOT NULL UNIQUE,
+            asked_at REAL NOT NULL,
+            seat TEXT NOT NULL DEFAULT '',
+            seat_name TEXT NOT NULL DEFAULT '',
+            caller_number TEXT NOT NULL DEFAULT '',
+            case_number TEXT NOT NULL DEFAULT '',
+            court_code TEXT NOT NULL DEFAULT '',
+            channel TEXT NOT NULL CHECK (channel IN ('call', 'written')),
+            question TEXT NOT NULL,
+            context TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('open', 'answered')),
+            answer TEXT NOT NULL DEFAULT '',
+            answered_by TEXT NOT NULL DEFAULT '',
+            answered_at REAL,
+            kb_article_id INTEGER,
+            updated_at REAL NOT NULL
+        )""",
+        "CREATE INDEX consult_question_asked_at ON consult_question (asked_at)",
+        """CREATE TABLE complaint (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at REAL NOT NULL,
+            created_by TEXT NOT NULL DEFAULT '',
+            caller_number TEXT NOT NULL DEFAULT '',
+            caller_name TEXT NOT NULL DEFAULT '',
+            court_code TEXT NOT NULL,
+            case_number TEXT NOT NULL DEFAULT '',
+            content TEXT NOT NULL,
+            priority TEXT NOT NULL CHECK (priority IN ('high', 'urgent')),
+            status TEXT NOT NULL CHECK (status IN
+                ('open', 'dispatched', 'in_progress', 'resolved', 'closed')),
+            dispatched_to TEXT NOT NULL DEFAULT '',
+            dispatched_at REAL,
+            resolution TEXT NOT NULL DEFAULT '',
+            callback_at REAL,
+            callback_outcome TEXT NOT NULL DEFAULT '',
+            closed_at REAL,
+            updated_at REAL NOT NULL
+        )""",
+        "CREATE INDEX complaint_court_code_status ON complaint (court_code, status)",
+        "CREATE INDEX complaint_created_at ON complaint (created_at)",
+        """CREATE TABLE complaint_event (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            complaint_id INTEGER NOT NULL REFERENCES complaint (id) ON DELETE CASCADE,
+            at REAL NOT NULL,
+            kind TEXT NOT NULL,
+            actor TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX complaint_event_complaint_id_at ON complaint_event (complaint_id, at)",
+    ),
+    # Append new migrations here.
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

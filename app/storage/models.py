@@ -184,6 +184,158 @@ class KbArticle(BaseModel):
         table_name = "kb_article"
 
 
+class WrapUp(BaseModel):
+    """The seat's record of one call, written at the end of wrap-up."""
+    id = peewee.AutoField()
+    sip_call_id = peewee.TextField(default="", index=True)
+    seat = peewee.TextField(default="")
+    caller_number = peewee.TextField(default="")
+    court_code = peewee.TextField(default="")      # the court the call concerned
+    queue = peewee.TextField(default="")           # the queue it came from ("" = direct)
+    category = peewee.TextField()                  # WrapUpCategory value
+    notes = peewee.TextField(default="")
+    case_number = peewee.TextField(default="")
+    work_order_id = peewee.IntegerField(null=True)
+    call_started_at = peewee.FloatField(null=True)
+    call_answered_at = peewee.FloatField(null=True)
+    call_ended_at = peewee.FloatField(null=True)
+    saved_at = peewee.FloatField(index=True)
+
+    class Meta:
+        table_name = "wrap_up"
+
+
+class WorkOrder(BaseModel):
+    """A task sent to a judge or a division about a case, tracked until done."""
+    id = peewee.AutoField()
+    case_number = peewee.TextField(default="", index=True)
+    court_code = peewee.TextField(default="")
+    recipient_kind = peewee.TextField()            # judge / division
+    recipient_name = peewee.TextField(default="")
+    recipient_phone = peewee.TextField(default="")
+    division = peewee.TextField(default="")
+    caller_number = peewee.TextField(default="")
+    caller_name = peewee.TextField(default="")
+    content = peewee.TextField()
+    urgency = peewee.TextField()                   # normal / urgent
+    due_at = peewee.FloatField()
+    status = peewee.TextField()                    # sent/acknowledged/done/overdue/cancelled
+    sms_status = peewee.TextField(default="")
+    created_by = peewee.TextField(default="")
+    created_at = peewee.FloatField(index=True)
+    acknowledged_at = peewee.FloatField(null=True)
+    done_at = peewee.FloatField(null=True)
+    last_reminded_at = peewee.FloatField(null=True)
+    reminders = peewee.IntegerField(default=0)
+    updated_at = peewee.FloatField()
+
+    class Meta:
+        table_name = "work_order"
+        indexes = ((("status", "due_at"), False),)
+
+
+class WorkOrderEvent(BaseModel):
+    """What happened to a work order: created, SMS sent/failed, reminded,
+    acknowledged, done, overdue, cancelled."""
+    id = peewee.AutoField()
+    order = peewee.ForeignKeyField(WorkOrder, column_name="order_id", backref="events",
+                                   on_delete="CASCADE")
+    at = peewee.FloatField()
+    kind = peewee.TextField()
+    actor = peewee.TextField(default="")
+    detail = peewee.TextField(default="")
+
+    class Meta:
+        table_name = "work_order_event"
+        indexes = ((("order", "at"), False),)
+
+
+class EscalationAttempt(BaseModel):
+    """One rung of the urgent escalation ladder, dialled through the softphone."""
+    id = peewee.AutoField()
+    at = peewee.FloatField(index=True)
+    seat = peewee.TextField(default="")
+    caller_number = peewee.TextField(default="")
+    case_number = peewee.TextField(default="", index=True)
+    rung = peewee.TextField()                      # judge / division_office / division_chief
+    name = peewee.TextField(default="")
+    number = peewee.TextField(default="")
+    outcome = peewee.TextField(default="")         # answered / no_answer / busy / failed / ""
+    reason = peewee.TextField(default="")
+    sip_call_id = peewee.TextField(default="")
+    ended_at = peewee.FloatField(null=True)
+    work_order_id = peewee.IntegerField(null=True)
+
+    class Meta:
+        table_name = "escalation_attempt"
+
+
+class ConsultQuestion(BaseModel):
+    """A question a seat put to the consulting judge, and the answer."""
+    id = peewee.AutoField()
+    uid = peewee.TextField(unique=True)            # travels in SIP between desks
+    asked_at = peewee.FloatField(index=True)
+    seat = peewee.TextField(default="")
+    seat_name = peewee.TextField(default="")
+    caller_number = peewee.TextField(default="")
+    case_number = peewee.TextField(default="")
+    court_code = peewee.TextField(default="")
+    channel = peewee.TextField()                   # call / written
+    question = peewee.TextField()
+    context = peewee.TextField(default="")         # the seat's notes so far
+    status = peewee.TextField()                    # open / answered
+    answer = peewee.TextField(default="")
+    answered_by = peewee.TextField(default="")
+    answered_at = peewee.FloatField(null=True)
+    kb_article_id = peewee.IntegerField(null=True)
+    updated_at = peewee.FloatField()
+
+    class Meta:
+        table_name = "consult_question"
+
+
+class Complaint(BaseModel):
+    """A complaint about a court: priority, restricted visibility (that court
+    and the consulting judge), followed to closure with a call back."""
+    id = peewee.AutoField()
+    created_at = peewee.FloatField(index=True)
+    created_by = peewee.TextField(default="")
+    caller_number = peewee.TextField(default="")
+    caller_name = peewee.TextField(default="")
+    court_code = peewee.TextField()
+    case_number = peewee.TextField(default="")
+    content = peewee.TextField()
+    priority = peewee.TextField()                  # high / urgent
+    status = peewee.TextField()                    # open/dispatched/in_progress/resolved/closed
+    dispatched_to = peewee.TextField(default="")
+    dispatched_at = peewee.FloatField(null=True)
+    resolution = peewee.TextField(default="")
+    callback_at = peewee.FloatField(null=True)
+    callback_outcome = peewee.TextField(default="")
+    closed_at = peewee.FloatField(null=True)
+    updated_at = peewee.FloatField()
+
+    class Meta:
+        table_name = "complaint"
+        indexes = ((("court_code", "status"), False),)
+
+
+class ComplaintEvent(BaseModel):
+    id = peewee.AutoField()
+    complaint = peewee.ForeignKeyField(Complaint, column_name="complaint_id", backref="events",
+                                       on_delete="CASCADE")
+    at = peewee.FloatField()
+    kind = peewee.TextField()
+    actor = peewee.TextField(default="")
+    detail = peewee.TextField(default="")
+
+    class Meta:
+        table_name = "complaint_event"
+        indexes = ((("complaint", "at"), False),)
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     CallRecord, Setting, SeatStateChange, QueueSample,
-    CaseFile, CaseParty, CaseStepRow, CaseLookupAudit, KbArticle)
+    CaseFile, CaseParty, CaseStepRow, CaseLookupAudit, KbArticle,
+    WrapUp, WorkOrder, WorkOrderEvent, EscalationAttempt, ConsultQuestion,
+    Complaint, ComplaintEvent)
