@@ -82,6 +82,10 @@ class SeatRole:
             window.tabs.addTab(page, QCoreApplication.translate("SoftphoneWindow", "My team"))
             self.team_uris = [settings.target_uri(s.number) for s in seats if s.number != settings.user]
             self.team_uris.append(settings.target_uri(QUEUE_PREFIX + court))
+        # The service desk: caller and case, knowledge base, wrap-up, work orders...
+        from ui.desk.seat_desk import SeatDesk
+        self.desk = SeatDesk(desk, window, settings, court=court,
+                             seat_name=entry.name if entry else settings.display_name)
 
     def _show_queue(self, court: str) -> None:
         from ui.wallboard.model import fmt_age
@@ -95,6 +99,10 @@ class SeatRole:
             .replace("%3", str(q.answered)).replace("%4", str(q.abandoned)))
 
     def close(self):
+        try:
+            self.desk.close()
+        except Exception:
+            log.exception("desk not closed cleanly")
         try:
             self.machine.sign_out(force=True)
         except Exception:

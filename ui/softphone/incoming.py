@@ -29,6 +29,13 @@ class IncomingCallPopup(QWidget):
         self.detail = QLabel()
         self.detail.setObjectName("incomingDetail")
         self.detail.setWordWrap(True)
+        # The screen pop (earlier calls, cases of this number), when the desk has one.
+        self.pop = QLabel()
+        self.pop.setObjectName("incomingScreenPop")
+        self.pop.setWordWrap(True)
+        self.pop.setTextFormat(Qt.RichText)
+        self.pop.setStyleSheet("color:#37474f")
+        self.pop.hide()
         self.answer_btn = QPushButton(self.tr("Answer (F5)"))
         self.answer_btn.setObjectName("popupAnswer")
         self.answer_btn.setStyleSheet(action_button(GREEN, padding="8px"))
@@ -41,16 +48,20 @@ class IncomingCallPopup(QWidget):
         lay.addWidget(QLabel(self.tr("Incoming call")))
         lay.addWidget(self.caller)
         lay.addWidget(self.detail)
+        lay.addWidget(self.pop)
         row = QHBoxLayout()
         row.addWidget(self.answer_btn)
         row.addWidget(self.reject_btn)
         lay.addLayout(row)
         self.resize(320, 160)
 
-    def present(self, snap: CallSnapshot, name: str, detail: str):
+    def present(self, snap: CallSnapshot, name: str, detail: str, pop_html: str = ""):
         self.call_id = snap.call_id
         self.caller.setText(f"{name}  {snap.peer_number}" if name else snap.peer_number)
         self.detail.setText(detail)
+        self.pop.setText(pop_html)
+        self.pop.setVisible(bool(pop_html))
+        self.adjustSize()
         self.show()
         self.raise_()
         self.activateWindow()

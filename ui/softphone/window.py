@@ -7,6 +7,8 @@ F9 transfer, F10 conference, Ctrl+D dial, Ctrl+F search history, Ctrl+E echo tes
 """
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMainWindow, QPushButton,
@@ -21,6 +23,8 @@ from ui.softphone.level_meter import LevelMeter
 from ui.softphone.registration_badge import RegistrationBadge
 
 ECHO_TEST_NUMBER = "9196"
+
+log = logging.getLogger(__name__)
 
 
 class SoftphoneWindow(QMainWindow):
@@ -94,6 +98,8 @@ class SoftphoneWindow(QMainWindow):
         self.resize(900, 640)
 
         self.popup = IncomingCallPopup(self)
+        # (CallSnapshot) -> rich text for the popup; set by the seat's desk.
+        self.screen_pop = None
         self.popup.answerClicked.connect(self._answer)
         self.popup.rejectClicked.connect(controller.reject)
 
@@ -133,9 +139,9 @@ class SoftphoneWindow(QMainWindow):
             self._shortcut_objs.append(sc)
 
     # -- actions -------------------------------------------------------------
-    def dial(self, target: str) -> int | None:
+    def dial(self, target: str, headers: dict[str, str] | None = None) -> int | None:
         try:
-            cid = self.engine.make_call(target)
+            cid = self.engine.make_call(target, headers) if headers else self.engine.make_call(target)
         except Exception as e:
             self.show_problem(self.tr("Could not call %1: %2").replace("%1", target).replace("%2", str(e)))
             return None
@@ -187,7 +193,13 @@ class SoftphoneWindow(QMainWindow):
             self.banner.setText(text)
             self.banner.show()
             detail = f"{text}\n{detail}" if detail else text
-        self.popup.present(s, name, detail)
+        pop = ""
+        if self.screen_pop is not None:
+            try:
+                pop = self.screen_pop(s)
+            except Exception:  # the pop is a hint: never let it stop the ring
+                log.exception("screen pop failed")
+        self.popup.present(s, name, detail, pop)
         if not self.isActiveWindow():
             self.raise_()
             from PySide6.QtWidgets import QApplication

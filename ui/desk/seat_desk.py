@@ -1,0 +1,111 @@
+"""Assembles the seat's service desk in the softphone window.
+
+One ``SeatDesk`` per signed-in seat (made by ui/roles.py SeatRole): the
+``DeskContext`` over the engine and the window, the services over the store,
+and the desk's pages as tabs under the calls. Nothing here decides anything;
+it wires. Where a page or service is missing in a build, the desk still starts.
+
+The case source is the local case directory in the store unless the site sets
+``case_source_url`` (a court's case system over HTTPS, app/adapters/case_http.py).
+In the demo, an empty store is seeded with generated cases on a worker thread;
+their query codes and passwords are written to ``demo-cases.txt`` in the demo
+folder so a new user can try a lookup.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+
+from app.domain.calls import CallSnapshot
+from ui.desk.context import DeskContext
+
+log = logging.getLogger(__name__)
+
+DEMO_CASES = 60
+
+
+def make_case_source(site):
+    """The configured case source: the court's HTTP system or the local store."""
+    url = site.get("case_source_url") if site is not None else None
+    if url:
+        from app.adapters.case_http import HttpCaseSource
+        return HttpCaseSource(str(url), timeout_s=float(site.get("case_source_timeout_s") or 5.0),
+                              cafile=site.get("case_source_cafile") or None)
+    from app.storage.case_repo import CaseRepository
+    return CaseRepository()
+
+
+def seed_demo_cases(directory, dest: Path, count: int = DEMO_CASES) -> threading.Thread | None:
+    """Fill an empty local case directory with generated cases (worker thread)."""
+    from app.storage.case_repo import CaseRepository
+    repo = CaseRepository()
+    if repo.count() > 0:
+        return None
+
+    def work():
+        from app.services.demo_cases import generate_demo_cases
+        try:
+            cases = generate_demo_cases(directory, count)
+            repo.add_many([c.case for c in cases])
+            lines = ["# 12368 demo cases: query code, password, case number, parties (phone)"]
+            for c in cases:
+                parties = ", ".join(f"{p.name} {p.phone}" for p in c.case.parties if p.phone)
+                lines.append(f"{c.case.query_code}\t{c.password}\t{c.case.case_number}\t{parties}")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        except Exception:
+            log.exception("demo cases not seeded")
+    t = threading.Thread(target=work, name="demo-cases", daemon=True)
+    t.start()
+    return t
+
+
+class SeatDesk:
+    """The desk pages of one seat, in the softphone window's tabs."""
+
+    def __init__(self, desk, window, settings, *, court: str = "", seat_name: str = ""):
+        from app.services.case_lookup import CaseLookupService
+        from app.services.screen_pop import ScreenPopService
+        from app.storage.audit_repo import AuditRepository
+        from app.storage.caller_repo import CallerRepository
+        from ui.desk.caller import CallerPage
+
+        self.window = window
+        self.ctx = DeskContext(
+            seat=settings.user, seat_name=seat_name, court=court, directory=desk.directory,
+            dial=window.dial, show_problem=window.show_problem,
+            add_page=lambda w, title: window.tabs.addTab(w, title), engine=desk.engine)
+        self.ctx.pageRequested.connect(lambda w: window.tabs.setCurrentWidget(w))
+        self.seeding = None
+        if getattr(desk.args, "demo", False) and not (desk.site and desk.site.get("case_source_url")):
+            self.seeding = seed_demo_cases(desk.directory, desk.data_dir / "demo" / "demo-cases.txt")
+        self.lookup = CaseLookupService(make_case_source(desk.site), AuditRepository())
+        self.screen_pop = ScreenPopService(CallerRepository())
+        self.caller = CallerPage(self.ctx, self.lookup, self.screen_pop)
+        self.pages = [self.caller]
+        self.ctx.add_page(self.caller, QCoreApplication.translate("SeatDesk", "Caller && case"))
+        window.screen_pop = self.pop_html
+        # The caller page comes to the front when a call is offered.
+        self.ctx.currentCallChanged.connect(self._front_on_new_call)
+        self._front_call: int | None = None
+
+    def pop_html(self, s: CallSnapshot) -> str:
+        pop = self.screen_pop.pop(s.peer_number, call_started_at=s.started_at)
+        return self.caller.pop_html(pop)
+
+    def _front_on_new_call(self, s) -> None:
+        if s is not None and s.call_id != self._front_call:
+            self._front_call = s.call_id
+            self.window.tabs.setCurrentWidget(self.caller)
+
+    def close(self) -> None:
+        self.window.screen_pop = None
+        for p in self.pages:
+            idx = self.window.tabs.indexOf(p)
+            if idx >= 0:
+                self.window.tabs.removeTab(idx)
+            p.close()
+            p.deleteLater()
