@@ -26,6 +26,7 @@ from app.domain.directory import Directory  # noqa: E402
 from app import site_config  # noqa: E402
 from app.secrets import SecretStore  # noqa: E402
 from ui import diagnostics  # noqa: E402
+from ui.messages import explain
 
 log = logging.getLogger("hotline")
 
@@ -280,7 +281,7 @@ def main(argv=None) -> int:
         try:
             desk.engine.set_account(settings)
         except Exception as e:
-            window.show_problem(str(e))
+            window.show_problem(explain(e))
             return
         for r in roles.values():
             r.close()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPus
 
 from app.domain.calls import CallSnapshot
 from app.domain.screen_pop import ScreenPop
+from ui.messages import explain
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +225,7 @@ class CallerPage(QWidget):
         if isinstance(result, Exception):
             log.warning("case lookup failed: %r", result)
             self._say(self.tr("The lookup could not be recorded, so nothing is shown: %1")
-                      .replace("%1", str(result)), ok=False)
+                      .replace("%1", explain(result)), ok=False)
             return
         if result.ok:
             self.views = result.views

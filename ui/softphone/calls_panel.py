@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QGridLayout, QInputDialog, QLabel,
 
 from app.domain.calls import CallDirection, CallPhase, CallSnapshot
 from ui.style import GREEN, RED, action_button
+from ui.messages import explain
 
 
 def fmt_duration(seconds: float) -> str:
@@ -192,7 +193,7 @@ class CallsPanel(QWidget):
         try:
             return fn(*args)
         except Exception as e:  # SipError: words already fit for a seat
-            self.problemRaised.emit(self.tr("The phone could not do that: %1").replace("%1", str(e)))
+            self.problemRaised.emit(self.tr("The phone could not do that: %1").replace("%1", explain(e)))
             return None
 
     def answer(self):

@@ -12,6 +12,7 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.domain.calls import CallPhase, CallSnapshot
+from ui.messages import explain
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class PhoneController(QObject):
             try:
                 self.engine.answer(call_id)
             except Exception as e:
-                self.problemRaised.emit(str(e))
+                self.problemRaised.emit(explain(e))
 
     def _on_call_changed(self, s: CallSnapshot):
         if s.phase is not CallPhase.RINGING_IN and s.call_id in self._ringing:
@@ -69,7 +70,7 @@ class PhoneController(QObject):
             self.history.on_call_changed(s, self.account_label())
         except Exception as e:  # StorageError: keep the call going, say what happened
             log.error("history write failed: %s", e)
-            self.problemRaised.emit(self.tr("The call history could not be saved: %1").replace("%1", str(e)))
+            self.problemRaised.emit(self.tr("The call history could not be saved: %1").replace("%1", explain(e)))
             return
         self.historyChanged.emit()
 
@@ -79,7 +80,7 @@ class PhoneController(QObject):
         try:
             self.ringer.start(self.ringer_device) if on else self.ringer.stop()
         except Exception as e:
-            self.problemRaised.emit(self.tr("The ringer could not play: %1").replace("%1", str(e)))
+            self.problemRaised.emit(self.tr("The ringer could not play: %1").replace("%1", explain(e)))
 
     def _beep(self):
         if self.ringer is None:

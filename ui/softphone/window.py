@@ -21,6 +21,7 @@ from ui.softphone.history_view import HistoryView
 from ui.softphone.incoming import IncomingCallPopup
 from ui.softphone.level_meter import LevelMeter
 from ui.softphone.registration_badge import RegistrationBadge
+from ui.messages import explain
 
 ECHO_TEST_NUMBER = "9196"
 
@@ -143,7 +144,7 @@ class SoftphoneWindow(QMainWindow):
         try:
             cid = self.engine.make_call(target, headers) if headers else self.engine.make_call(target)
         except Exception as e:
-            self.show_problem(self.tr("Could not call %1: %2").replace("%1", target).replace("%2", str(e)))
+            self.show_problem(self.tr("Could not call %1: %2").replace("%1", target).replace("%2", explain(e)))
             return None
         self.dialpad.set_number(target)
         self.message.clear()
@@ -156,7 +157,7 @@ class SoftphoneWindow(QMainWindow):
         try:
             self.engine.answer(call_id)
         except Exception as e:
-            self.show_problem(str(e))
+            self.show_problem(explain(e))
 
     def _on_key(self, k: str):
         self.calls.send_dtmf(k)

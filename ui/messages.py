@@ -1,0 +1,59 @@
+"""Errors from app/ and sip/ in the seat's language.
+
+app/ and sip/ raise English messages with a stable ``code`` (StorageError,
+CaseSourceError) or a short fixed text (SipError); this is the one table that
+turns them into translated words a seat can act on. Unknown errors keep their
+own text, so nothing is hidden.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("Messages", text)
+
+
+def storage_message(code: str) -> str | None:
+    return {
+        "disk_full": _t("The disk is full, so the call history could not be saved. "
+                        "Free some disk space or call IT staff."),
+        "read_only": _t("The data file is read-only, so nothing can be saved. "
+                        "Call IT staff to check the file permissions."),
+        "locked": _t("The data file is in use by another program. "
+                     "Close other copies of the desktop and try again."),
+        "corrupt": _t("The data file is damaged. Call IT staff to restore it from a backup."),
+        "cannot_open": _t("The data file could not be opened. Call IT staff."),
+        "io_error": _t("The disk reported an error while saving. Call IT staff."),
+        "schema_too_new": _t("The data file was written by a newer version of the desktop. "
+                             "Install the newer version or call IT staff."),
+        "not_open": _t("The data file is not open."),
+        "server_unreachable": _t("The shared database server cannot be reached. What you typed "
+                                 "is kept; try again, or call IT staff if it goes on."),
+        "error": _t("Saving or reading local data failed. Call IT staff."),
+    }.get(code)
+
+
+_SIP_TEXTS = {
+    "too many calls at once": lambda: _t("Too many calls at once: end or transfer one first."),
+    "that call has ended": lambda: _t("That call has already ended."),
+    "no SIP account is set up": lambda: _t("No phone account is set up: open Settings."),
+    "the SIP engine is not started": lambda: _t("The phone is not started yet."),
+    "only one SIP engine per process": lambda: _t("Another phone is already running in this program."),
+}
+
+
+def explain(exc: BaseException) -> str:
+    """The seat-facing, translated text for ``exc``."""
+    code = getattr(exc, "code", None)
+    name = type(exc).__name__
+    if name == "StorageError" and isinstance(code, str):
+        return storage_message(code) or str(exc)
+    if name == "SipError":
+        fixed = _SIP_TEXTS.get(str(exc))
+        if fixed is not None:
+            return fixed()
+        if str(exc).startswith("incomplete account settings"):
+            return _t("The phone account settings are incomplete: %1").replace(
+                "%1", str(exc).partition(":")[2].strip())
+    return str(exc)
