@@ -38,7 +38,9 @@ class SeatRole:
         from sip.presence_publisher import PresencePublisher
         engine = desk.engine
         entry = desk.directory.by_number(settings.user)
-        court = entry.court if entry else ""
+        # The directory knows each seat's court; the site's ``court`` key is the
+        # court of every desk IT installed there, for a seat the directory lacks.
+        court = entry.court if entry else str(desk.site.get("court") or "")
         # Site-configurable: wrap-up length and the not-ready reasons offered.
         self.machine = SeatStateMachine(
             wrap_up_s=float(desk.settings.get("seat.wrap_up_s", 30)),
