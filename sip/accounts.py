@@ -28,6 +28,10 @@ HEARTBEAT_S = 2.0
 _BOOT_RE = re.compile(r"^X-Boot-Id:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 # The queue server names the queue a call comes from (deploy/kamailio/routing.cfg).
 _QUEUE_RE = re.compile(r"^X-Hotline-Queue:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
+# A consult call or transfer to the consulting judge names the question whose
+# context the seat's desk sent ahead by MESSAGE (app.domain.consult).
+CONSULT_HEADER = "X-Hotline-Consult"
+_CONSULT_RE = re.compile(rf"^{CONSULT_HEADER}:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 _STATUS_RE = re.compile(r"^SIP/2\.0\s+(\d{3})", re.MULTILINE)
 
 
@@ -128,13 +132,31 @@ class SeatAccount(pj.Account):
             self._set(RegState.RETRYING, code, reason)
 
     def onIncomingCall(self, prm):
-        queue = ""
+        queue = consult = ""
         try:
-            m = _QUEUE_RE.search(prm.rdata.wholeMsg)
+            head = prm.rdata.wholeMsg.split("\r\n\r\n", 1)[0]
+            m = _QUEUE_RE.search(head)
             queue = m.group(1) if m else ""
+            m = _CONSULT_RE.search(head)
+            consult = m.group(1)[:64] if m else ""
         except Exception:  # no message text: not from a queue
             pass
-        self.engine._incoming_call(self, prm.callId, queue)
+        self.engine._incoming_call(self, prm.callId, queue, consult)
+
+    def onInstantMessage(self, prm):
+        # pjsua has answered 200 OK already; copy plain values and go.
+        try:
+            from_uri, ctype, body = prm.fromUri, prm.contentType, prm.msgBody
+        except Exception:  # text that cannot even be copied: still tell the desk
+            from_uri, ctype, body = "", "", ""
+        self.engine._message_received(from_uri, ctype, body)
+
+    def onInstantMessageStatus(self, prm):
+        try:
+            to_uri, body, code, reason = prm.toUri, prm.msgBody, int(prm.code), prm.reason
+        except Exception:
+            return
+        self.engine._message_status(to_uri, body, code, reason)
 
     def onSendRequest(self, prm):
         self.heartbeat_inflight = False

@@ -22,6 +22,14 @@ log = logging.getLogger(__name__)
 MAX_CALLS = 4  # compiled into the wheel (stack-notes.md)
 
 
+def uri_with_headers(uri: str, headers: dict[str, str]) -> str:
+    """``uri`` with ``?name=value&...`` URI headers, values percent-escaped."""
+    from urllib.parse import quote
+    parts = "&".join(f"{quote(str(k), safe='-')}={quote(str(v), safe='-._~')}"
+                     for k, v in headers.items())
+    return f"{uri}?{parts}" if parts else uri
+
+
 class CallControl:
     """Calls: dial, answer, reject, hang up, hold, mute, DTMF, transfer, conference."""
 
@@ -153,9 +161,17 @@ class CallControl:
         prm.digits = digits
         self._do(lambda: c.sendDtmf(prm))
 
-    def blind_transfer(self, call_id: int, target: str) -> None:
+    def blind_transfer(self, call_id: int, target: str,
+                       headers: dict[str, str] | None = None) -> None:
+        """Ask the caller to call ``target`` instead (REFER).
+
+        ``headers`` ride in the Refer-To URI (RFC 3261 19.1.1, ``?name=value``):
+        a transferee that honours them (pjsua does) puts them in its INVITE to
+        the target, e.g. X-Hotline-Consult for the consulting judge's desk."""
         c = self._call(call_id)
         uri = self.account.settings.target_uri(target)
+        if headers:
+            uri = f"<{uri_with_headers(uri, headers)}>"
         c.transfer_pending = True
         self._do(lambda: c.xfer(uri, pj.CallOpParam(True)))
 
@@ -184,9 +200,10 @@ class CallControl:
             raise SipError("that call has ended")
         return c
 
-    def _incoming_call(self, acc, pj_call_id: int, queue: str = ""):
+    def _incoming_call(self, acc, pj_call_id: int, queue: str = "", consult: str = ""):
         c = SeatCall(self, acc, self._new_id(), CallDirection.INCOMING, call_id=pj_call_id)
         c.queue = queue
+        c.consult = consult
         c.refresh_info()
         busy = len(self._calls) >= MAX_CALLS - 1
         self._calls[c.local_id] = c

@@ -67,6 +67,7 @@ class SeatCall(pj.Call):
         self.hangup_requested = False
         self.transfer_pending = False   # we sent a REFER; hang up on its final 2xx
         self.queue = ""                 # the hotline queue an incoming call came from
+        self.consult = ""               # X-Hotline-Consult: question uid of a consult call
         self.media_pending = False      # a hold/resume re-INVITE awaits its media update
 
     # -- snapshot -------------------------------------------------------------
@@ -89,6 +90,7 @@ class SeatCall(pj.Call):
             answered_at=self.answered_at,
             ended_at=self.ended_at,
             queue=self.queue,
+            consult=self.consult,
         )
 
     def refresh_info(self) -> pj.CallInfo | None:

@@ -11,6 +11,8 @@ block, open a dialog or await there).
 
 The UI calls verbs with the engine's call ids (`answer(call_id)`,
 `blind_transfer(call_id, target)`); pjsua2 objects never leave sip/.
+Instant messages (SIP MESSAGE) are sent and received by the same rules
+(sip/messages.py).
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from sip.buddies import SeatBuddy
 from sip.calls import SeatCall
 from sip.errors import SipError, err_text as _err
 from sip.call_control import MAX_CALLS, CallControl
+from sip.messages import Messaging
 from sip.presence_watch import PresenceWatch
 from sip.media import LocalAudio
 from sip.transport import no_delay
@@ -61,7 +64,7 @@ def _quietly(fn):
         os.close(devnull)
 
 
-class SipEngine(CallControl, PresenceWatch, QObject):
+class SipEngine(CallControl, PresenceWatch, Messaging, QObject):
     # RegistrationSnapshot: the account's registration state changed.
     registrationChanged = Signal(object)
     # (): registration succeeded after a loss or a server restart (re-publish now).
@@ -80,6 +83,12 @@ class SipEngine(CallControl, PresenceWatch, QObject):
     presenceReceived = Signal(str, str)
     # (entity uri, state "active"/"pending"/"terminated"..., reason): subscription state.
     presenceSubscriptionChanged = Signal(str, str, str)
+    # (from uri, content type, body): an out-of-dialog SIP MESSAGE arrived
+    # (already answered 200 OK). Desks pick theirs by content type.
+    messageReceived = Signal(str, str, str)
+    # (message id from send_message, status code, reason): the final answer to
+    # a MESSAGE we sent (2xx delivered; 404/480/408 ... not delivered).
+    messageFinished = Signal(int, int, str)
 
     _instance_alive = False
 
@@ -102,6 +111,7 @@ class SipEngine(CallControl, PresenceWatch, QObject):
         self._buddies: dict[str, SeatBuddy] = {}
         self._dtmf_queue: dict[int, list[str]] = {}  # digits held while media renegotiates
         self._dead: list[SeatCall] = []
+        self._init_messaging()
         self._next_id = 1
         self._pending: list[tuple[Signal, tuple]] = []
         self._last_heartbeat_ok = time.monotonic()
@@ -193,6 +203,7 @@ class SipEngine(CallControl, PresenceWatch, QObject):
         self._calls.clear()
         self._dead.clear()
         self._buddies.clear()
+        self._drop_message_buddies()
         if self.account is not None:
             try:
                 self.account.shutdown()
@@ -251,6 +262,7 @@ class SipEngine(CallControl, PresenceWatch, QObject):
         for c in list(self._calls.values()):
             self.hangup(c.local_id)
         self._buddies.clear()
+        self._drop_message_buddies()
         try:
             acc.shutdown()
         except pj.Error:

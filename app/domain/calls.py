@@ -53,6 +53,7 @@ class CallSnapshot:
     answered_at: float | None = None
     ended_at: float | None = None
     queue: str = ""              # hotline queue an offered call came from ("" = direct)
+    consult: str = ""            # consult question uid (X-Hotline-Consult), "" otherwise
 
 
 class RegState(str, enum.Enum):

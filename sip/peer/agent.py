@@ -273,6 +273,16 @@ class PeerAccount(pj.Account):
         self.agent.emit({"event": "reg", "account": self.aid, "code": int(prm.code),
                          "reason": prm.reason, "active": active, "expiration": int(prm.expiration)})
 
+    def onInstantMessage(self, prm):
+        # An out-of-dialog MESSAGE (pjsua has already answered 200 OK).
+        self.agent.emit({"event": "message", "account": self.aid, "from": prm.fromUri,
+                         "to": prm.toUri, "contact": prm.contactUri,
+                         "content_type": prm.contentType, "body": prm.msgBody})
+
+    def onInstantMessageStatus(self, prm):
+        self.agent.emit({"event": "message_status", "account": self.aid, "to": prm.toUri,
+                         "code": int(prm.code), "reason": prm.reason, "body": prm.msgBody})
+
     def onIncomingCall(self, prm):
         agent = self.agent
         call = PeerCall(agent, self, prm.callId)
@@ -303,6 +313,11 @@ def _op(code: int = 0) -> "pj.CallOpParam":
     if code:
         prm.statusCode = code
     return prm
+
+
+class PeerBuddy(pj.Buddy):
+    """A MESSAGE target (no presence subscription): pjsua sends instant messages
+    through a buddy, and answers the server's digest challenge for them."""
 
 
 class PeerCall(pj.Call):
@@ -485,6 +500,7 @@ class Agent:
         self.stopping = False
         self.accounts: dict[int, PeerAccount] = {}
         self.calls: dict[int, PeerCall] = {}
+        self.buddies: dict[tuple[int, str], PeerBuddy] = {}  # (account, uri) -> MESSAGE target
         self._next_acc = 0
         self._next_call = 0
         self._graveyard: list[tuple[int, PeerCall]] = []
@@ -727,6 +743,7 @@ class Agent:
         self.calls.clear()
 
     def _drop_accounts(self) -> bool:
+        self.buddies.clear()
         registered = False
         for acc in self.accounts.values():
             try:
@@ -740,7 +757,7 @@ class Agent:
     @staticmethod
     def _assert_no_wrappers() -> bool:
         alive = [type(o).__name__ for o in gc.get_objects()
-                 if isinstance(o, (PeerCall, PeerAccount, TonePort, CapturePort))]
+                 if isinstance(o, (PeerCall, PeerAccount, PeerBuddy, TonePort, CapturePort))]
         if alive:  # a bug: collecting these after libDestroy() would abort the process
             log(f"BUG: still referenced before libDestroy: {alive}")
         return bool(alive)
@@ -854,6 +871,26 @@ class Agent:
             self.calls.pop(call.handle, None)
             raise
         return {"call": call.handle}
+
+    def cmd_message(self, cmd, rid):
+        acc = self.get_account(cmd)
+        to = cmd.get("to")
+        if not to:
+            raise PeerError("missing 'to'")
+        key = (acc.aid, str(to))
+        buddy = self.buddies.get(key)
+        if buddy is None:
+            buddy = PeerBuddy()
+            bc = pj.BuddyConfig()
+            bc.uri = str(to)
+            bc.subscribe = False
+            buddy.create(acc, bc)
+            self.buddies[key] = buddy
+        prm = pj.SendInstantMessageParam()
+        prm.content = str(cmd.get("body", ""))
+        prm.contentType = str(cmd.get("content_type") or "text/plain")
+        buddy.sendInstantMessage(prm)
+        return {"to": str(to)}
 
     def cmd_answer(self, cmd, rid):
         c = self.get_call(cmd)

@@ -14,6 +14,8 @@ Commands
            auto_answer null/"ring": answer 180 and wait; 200: answer (after
            answer_delay); other codes: reject with that code.
   call     to, account?, headers {name: value}?, mode?, tone_hz?, tone_dbfs? -> {call}
+  message  to, body, content_type="text/plain", account?   -> {to}
+           (out-of-dialog SIP MESSAGE; the outcome comes as a message_status event)
   answer   call, code=200          hangup  call, code?
   hold     call                    unhold  call          (re-INVITE sendonly / sendrecv;
                                    retried for up to 3 s while another re-INVITE is pending)
@@ -39,6 +41,8 @@ Events
   dtmf {call, digit, method}                 xfer_request {call, to, new_call}
   xfer_status {call, code, reason, final}    replace_request {call, code}
   replaced {call, new_call}                  error {error}      stopped {}
+  message {account, from, to, contact, content_type, body}   (a MESSAGE received; 200 sent)
+  message_status {account, to, code, reason, body}           (final answer to our MESSAGE)
 
 Stopping: "quit", EOF on stdin (so an orphaned agent exits by itself) or SIGTERM/SIGINT:
 calls are hung up, wrappers dropped, libDestroy(); exit code 0 ("stopped" event last).
@@ -284,6 +288,11 @@ class PeerAgent:
         if headers:
             cmd["headers"] = headers
         return int(self.command(cmd)["call"])
+
+    def message(self, to: str, body: str, content_type: str = "text/plain", **kw) -> dict:
+        """Send an out-of-dialog MESSAGE; wait for its ``message_status`` event."""
+        return self.command({"cmd": "message", "to": to, "body": body,
+                             "content_type": content_type, **kw})
 
     def answer(self, call: int, code: int = 200) -> dict:
         return self.command({"cmd": "answer", "call": call, "code": code})

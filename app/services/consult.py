@@ -1,0 +1,186 @@
+"""Escalation to the consulting judge: ask, receive, answer, promote to the KB.
+
+Service layer, plain Python (no Qt, no SIP, no peewee): functions over a
+``ConsultStore`` port (app.storage.consult_repo.ConsultRepository) and the
+knowledge base (app.services.knowledge_base.KnowledgeBase).
+
+The flow, one ``uid`` from end to end:
+
+1. The seat's desk calls ``ask`` (question + the call's context); the question
+   is stored and the MESSAGE body returned for the SIP engine to send to the
+   judge (written question, consult call, or transfer: a call or transfer
+   carries the uid in an X-Hotline-Consult header so the judge's desk shows
+   this context with the ringing call).
+2. The judge's desk passes each received body to ``receive``: the question is
+   stored there too.
+3. The judge answers with ``answer``: stored, and a body to send back.
+4. The seat's desk ``receive``s the answer; the seat can ``promote_to_kb`` it:
+   one step makes a knowledge-base article, with the judge as its updater.
+
+Who sent a message is taken from the SIP server's authenticated From, not
+from the body: a question's seat is the sender's number, and an answer is
+accepted only from a consulting judge (when the desk knows their numbers).
+Errors carry a stable ``code`` (ConsultError, ConsultMessageError) that the UI
+maps to tr() text.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, replace
+from typing import Callable, Iterable, Protocol
+
+from app.domain.calls import number_of
+from app.domain.consult import (AnswerMessage, Channel, ConsultMessageError,
+                                ConsultQuestion, ConsultStatus, QuestionMessage, MAX_ANSWER,
+                                MAX_NOTES, MAX_QUESTION, decode, encode_answer,
+                                encode_question)
+from app.domain.knowledge import Article, parse_tags
+
+
+class ConsultStore(Protocol):
+    def add(self, q: ConsultQuestion) -> ConsultQuestion: ...
+    def get(self, uid: str) -> ConsultQuestion | None: ...
+    def record_answer(self, uid: str, answer: str, by: str, at: float) -> ConsultQuestion: ...
+    def link_article(self, uid: str, article_id: int, at: float) -> ConsultQuestion: ...
+    def recent(self, *, seat: str | None = None, status: ConsultStatus | None = None,
+               since: float | None = None, limit: int = 200) -> list[ConsultQuestion]: ...
+
+
+class ConsultError(ValueError):
+    """A request the service refuses. ``code``: empty_question, too_long,
+    empty_answer, unknown_question, no_knowledge_base."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Received:
+    """A message taken in: a new question (judge's desk) or an answer (seat's)."""
+    kind: str                         # "question" or "answer"
+    question: ConsultQuestion         # as stored after taking the message in
+    sender: str = ""                  # the sender's number
+    transfer: bool = False            # a question whose caller is being transferred
+    answer: AnswerMessage | None = None
+
+
+class ConsultService:
+    def __init__(self, store: ConsultStore, kb=None, *,
+                 judges: Iterable[str] | None = None,
+                 clock: Callable[[], float] = time.time,
+                 new_uid: Callable[[], str] = lambda: uuid.uuid4().hex):
+        self._store = store
+        self._kb = kb
+        self._judges = set(judges) if judges is not None else None
+        self._clock = clock
+        self._new_uid = new_uid
+        self._answers: dict[str, AnswerMessage] = {}   # uid -> the judge's suggestions
+
+    # --- the seat's side ----------------------------------------------------------
+
+    def ask(self, question: str, *, channel: Channel = Channel.WRITTEN, seat: str,
+            seat_name: str = "", court: str = "", caller_number: str = "",
+            case_number: str = "", notes: str = "",
+            transfer: bool = False) -> tuple[ConsultQuestion, str]:
+        """Store a new question; return it and the MESSAGE body to send."""
+        question, notes = question.strip(), notes.strip()
+        if not question:
+            raise ConsultError("empty_question", "type the question first")
+        if len(question) > MAX_QUESTION or len(notes) > MAX_NOTES:
+            raise ConsultError("too_long", "the question or the notes are too long")
+        now = self._clock()
+        q = ConsultQuestion(uid=self._new_uid(), question=question, channel=channel,
+                            asked_at=now, seat=seat, seat_name=seat_name, court=court,
+                            caller_number=caller_number, case_number=case_number,
+                            notes=notes, updated_at=now)
+        body = encode_question(q, transfer=transfer)
+        return self._store.add(q), body
+
+    def suggestions(self, uid: str) -> AnswerMessage | None:
+        """The judge's category and legal basis for the answer, if received here."""
+        return self._answers.get(uid)
+
+    def suggested_category(self, question: str) -> str:
+        """The category of the closest knowledge-base article (for a new one)."""
+        if self._kb is None:
+            return ""
+        try:
+            hits = self._kb.search(question, limit=1)
+        except Exception:          # a query the index cannot take: no suggestion
+            return ""
+        return hits[0].article.category if hits else ""
+
+    def promote_to_kb(self, uid: str, *, question: str, answer: str, category: str = "",
+                      tags: Iterable[str] | str = (), legal_basis: str = "",
+                      editor: str | None = None) -> Article:
+        """Make (or, the second time, update) the knowledge-base article of an
+        answer; the judge who answered is its updater unless ``editor`` says."""
+        if self._kb is None:
+            raise ConsultError("no_knowledge_base", "this desk has no knowledge base")
+        q = self._store.get(uid)
+        if q is None:
+            raise ConsultError("unknown_question", "that question is not in the store")
+        if isinstance(tags, str):
+            tags = parse_tags(tags)
+        article = Article(question=question.strip(), answer=answer.strip(),
+                          category=category.strip(), tags=tuple(tags),
+                          legal_basis=legal_basis.strip())
+        if q.kb_article_id is not None and self._kb.get(q.kb_article_id) is not None:
+            article = replace(article, id=q.kb_article_id)
+        saved = self._kb.save(article, editor=editor or q.answered_by or q.seat_name or q.seat)
+        self._store.link_article(uid, saved.id, self._clock())
+        return saved
+
+    # --- the judge's side ---------------------------------------------------------
+
+    def answer(self, uid: str, text: str, *, by: str, category: str = "",
+               legal_basis: str = "") -> tuple[ConsultQuestion, str]:
+        """Record the judge's answer; return the question and the body to send."""
+        text = text.strip()
+        if not text:
+            raise ConsultError("empty_answer", "type the answer first")
+        if len(text) > MAX_ANSWER:
+            raise ConsultError("too_long", "the answer is too long")
+        q = self._store.get(uid)
+        if q is None:
+            raise ConsultError("unknown_question", "that question is not in the store")
+        now = self._clock()
+        msg = AnswerMessage(uid=uid, answer=text, by=by, answered_at=now, question=q.question,
+                            category=category.strip(), legal_basis=legal_basis.strip())
+        body = encode_answer(msg)
+        return self._store.record_answer(uid, text, by, now), body
+
+    # --- both sides ---------------------------------------------------------------
+
+    def receive(self, body: str, sender: str = "") -> Received:
+        """Take in a received MESSAGE body; ConsultMessageError if unreadable
+        or not acceptable (then nothing is stored)."""
+        number = number_of(sender) if sender else ""
+        msg = decode(body)
+        if isinstance(msg, QuestionMessage):
+            q = msg.question
+            if number:
+                q = replace(q, seat=number)      # the server vouches for From, not the body
+            stored = self._store.add(replace(q, updated_at=self._clock()))
+            return Received("question", stored, number, transfer=msg.transfer)
+        if self._judges is not None and number and number not in self._judges:
+            raise ConsultMessageError("not_judge",
+                                      f"an answer from {number}, who is not a consulting judge")
+        q = self._store.get(msg.uid)
+        if q is None:  # asked from a desk whose store this is not: keep the answer anyway
+            self._store.add(ConsultQuestion(
+                uid=msg.uid, question=msg.question or "?", channel=Channel.WRITTEN,
+                asked_at=msg.answered_at, updated_at=msg.answered_at))
+        stored = self._store.record_answer(msg.uid, msg.answer, msg.by, msg.answered_at)
+        self._answers[msg.uid] = msg
+        return Received("answer", stored, number, answer=msg)
+
+    def get(self, uid: str) -> ConsultQuestion | None:
+        return self._store.get(uid)
+
+    def questions(self, *, seat: str | None = None, status: ConsultStatus | None = None,
+                  since: float | None = None, limit: int = 200) -> list[ConsultQuestion]:
+        return self._store.recent(seat=seat, status=status, since=since, limit=limit)

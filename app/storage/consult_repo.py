@@ -1,0 +1,96 @@
+"""Questions to the consulting judge, in the ``consult_question`` table.
+
+Storage side of the boundary; callers give and get ``ConsultQuestion``
+(app.domain.consult). The seat's desk writes a row when it asks, the judge's
+desk when the question arrives; when both desks share one store (PostgreSQL)
+they meet on the same ``uid``, so ``add`` is idempotent on it. Portable peewee
+queries only: the same code runs on SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+from app.domain.consult import Channel, ConsultQuestion, ConsultStatus
+from app.storage import models
+from app.storage.db import StorageError, current_database, storage_errors, transaction
+
+_Row = models.ConsultQuestion
+
+
+def _to_question(row: _Row) -> ConsultQuestion:
+    return ConsultQuestion(
+        id=row.id, uid=row.uid, asked_at=row.asked_at, seat=row.seat, seat_name=row.seat_name,
+        caller_number=row.caller_number, case_number=row.case_number, court=row.court_code,
+        channel=Channel(row.channel), question=row.question, notes=row.context,
+        status=ConsultStatus(row.status), answer=row.answer, answered_by=row.answered_by,
+        answered_at=row.answered_at, kb_article_id=row.kb_article_id,
+        updated_at=row.updated_at)
+
+
+class ConsultRepository:
+    """Writes and reads ``consult_question``."""
+
+    def add(self, q: ConsultQuestion) -> ConsultQuestion:
+        """Store a new question; if its uid is known, return the stored one."""
+        current_database()
+        try:
+            return self._add(q)
+        except StorageError:
+            # Another desk on the same store inserted this uid a moment ago.
+            known = self.get(q.uid)
+            if known is None:
+                raise
+            return known
+
+    def _add(self, q: ConsultQuestion) -> ConsultQuestion:
+        with transaction():
+            row = _Row.get_or_none(_Row.uid == q.uid)
+            if row is None:
+                row = _Row.create(
+                    uid=q.uid, asked_at=q.asked_at, seat=q.seat, seat_name=q.seat_name,
+                    caller_number=q.caller_number, case_number=q.case_number,
+                    court_code=q.court, channel=q.channel.value, question=q.question,
+                    context=q.notes, status=q.status.value, answer=q.answer,
+                    answered_by=q.answered_by, answered_at=q.answered_at,
+                    kb_article_id=q.kb_article_id, updated_at=q.updated_at or q.asked_at)
+        return _to_question(row)
+
+    def get(self, uid: str) -> ConsultQuestion | None:
+        current_database()
+        with storage_errors():
+            row = _Row.get_or_none(_Row.uid == uid)
+            return _to_question(row) if row is not None else None
+
+    def record_answer(self, uid: str, answer: str, by: str, at: float) -> ConsultQuestion:
+        """Mark the question answered; KeyError if the uid is unknown."""
+        current_database()
+        with transaction():
+            n = (_Row.update(status=ConsultStatus.ANSWERED.value, answer=answer,
+                             answered_by=by, answered_at=at, updated_at=at)
+                 .where(_Row.uid == uid).execute())
+            if n != 1:
+                raise KeyError(uid)
+            return _to_question(_Row.get(_Row.uid == uid))
+
+    def link_article(self, uid: str, article_id: int, at: float) -> ConsultQuestion:
+        """Remember the knowledge-base article made from this answer."""
+        current_database()
+        with transaction():
+            n = (_Row.update(kb_article_id=article_id, updated_at=at)
+                 .where(_Row.uid == uid).execute())
+            if n != 1:
+                raise KeyError(uid)
+            return _to_question(_Row.get(_Row.uid == uid))
+
+    def recent(self, *, seat: str | None = None, status: ConsultStatus | None = None,
+               since: float | None = None, limit: int = 200) -> list[ConsultQuestion]:
+        """Questions, newest first, filtered by asking seat, status or time."""
+        current_database()
+        with storage_errors():
+            query = _Row.select()
+            if seat is not None:
+                query = query.where(_Row.seat == seat)
+            if status is not None:
+                query = query.where(_Row.status == status.value)
+            if since is not None:
+                query = query.where(_Row.asked_at >= since)
+            rows = query.order_by(_Row.asked_at.desc(), _Row.id.desc()).limit(limit)
+            return [_to_question(r) for r in rows]
