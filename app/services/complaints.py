@@ -25,6 +25,7 @@ Every step is an event in ``complaint_event`` (who, when, what).
 """
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import replace
@@ -69,6 +70,71 @@ class LogNotifier:
     def complaint_dispatched(self, complaint: Complaint) -> None:
         log.info("complaint %s (%s) dispatched to %s", complaint.id,
                  complaint.priority.value, complaint.dispatched_to)
+
+
+# A dispatch notice travels as an out-of-dialog SIP MESSAGE to the court's
+# seats. It carries the id, court and priority only, never the content: the
+# receiving desk reads the complaint from the store with its own viewer.
+NOTICE_CONTENT_TYPE = "application/vnd.hotline.complaint+json"
+
+
+def encode_notice(complaint: Complaint) -> str:
+    return json.dumps({"kind": "complaint_dispatched", "id": complaint.id,
+                       "court": complaint.dispatched_to or complaint.court_code,
+                       "priority": complaint.priority.value}, sort_keys=True)
+
+
+def decode_notice(content_type: str, body: str) -> dict | None:
+    """The notice in a MESSAGE, or None when it is something else."""
+    if (content_type or "").split(";")[0].strip().lower() != NOTICE_CONTENT_TYPE:
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("kind") != "complaint_dispatched" \
+            or not isinstance(data.get("id"), int):
+        return None
+    return data
+
+
+class MessageNotifier:
+    """Sends the dispatch notice to every seat of the court concerned.
+
+    ``send(number, body, content_type)`` is the softphone's MESSAGE verb (the
+    SIP engine's ``send_message``); ``recipients(court_code)`` lists the seat
+    numbers (``seats_of_court`` over the directory). Seats that are signed out
+    simply miss the notice; the complaint waits in their list. Raises after
+    trying everyone when some sends could not even start.
+    """
+
+    def __init__(self, send: Callable[[str, str, str], object],
+                 recipients: Callable[[str], Iterable[str]], *, exclude: Iterable[str] = ()):
+        self.send = send
+        self.recipients = recipients
+        self.exclude = set(exclude)
+        self.sent_to: list[str] = []
+
+    def complaint_dispatched(self, complaint: Complaint) -> None:
+        body = encode_notice(complaint)
+        failed = []
+        for number in self.recipients(complaint.dispatched_to or complaint.court_code):
+            if number in self.exclude:
+                continue
+            try:
+                self.send(number, body, NOTICE_CONTENT_TYPE)
+                self.sent_to.append(number)
+            except Exception as exc:
+                failed.append(f"{number}: {exc}")
+        if failed:
+            raise RuntimeError("notice not sent to " + "; ".join(failed))
+
+
+def seats_of_court(directory) -> Callable[[str], list[str]]:
+    """recipients() over a Directory: the seat numbers of a court."""
+    def recipients(court_code: str) -> list[str]:
+        return [e.number for e in directory.seats_of(court_code)]
+    return recipients
 
 
 class ComplaintService:
