@@ -304,3 +304,151 @@ def test_message_notice_reports_failed_sends_after_trying_all(directory):
     assert len(tried) == len(directory.seats_of("bj1zy"))
 
 
+
+
+# ------------------------------------------------------------------ the page
+def make_page(qtbot, directory, viewer, **ctx_kw):
+    from ui.desk.complaints import ComplaintsPage
+    from ui.desk.context import DeskContext
+    ctx = DeskContext(seat=viewer.seat, court=viewer.court, directory=directory, **ctx_kw)
+    page = ComplaintsPage(ctx, service(viewer, directory), poll_ms=60_000)
+    qtbot.addWidget(page)
+    page.show()
+    return ctx, page
+
+
+def test_viewer_for_a_desk(directory):
+    from ui.desk.complaints import viewer_for
+    from ui.desk.context import DeskContext
+    assert viewer_for(DeskContext(seat="8011", court="bj1zy", directory=directory)) == A
+    judge = viewer_for(DeskContext(seat="8901", court="bjgy", directory=directory))
+    assert judge.consulting_judge and judge.court == "bjgy"
+    # A desk whose court is not set takes the seat's court from the directory.
+    assert viewer_for(DeskContext(seat="8015", directory=directory)).court == "bj2zy"
+
+
+def test_pages_show_only_what_each_desk_may_see(repo, directory, qtbot):
+    from PySide6.QtCore import Qt
+    main_ctx, main_page = make_page(qtbot, directory, MAIN)
+    a_ctx, a_page = make_page(qtbot, directory, A)
+    b_ctx, b_page = make_page(qtbot, directory, B)
+    j_ctx, j_page = make_page(qtbot, directory, JUDGE)
+    assert not a_page.banner.isVisible()
+
+    # The main platform seat files one complaint about court A from the form.
+    qtbot.mouseClick(main_page.file_btn, Qt.LeftButton)
+    assert "Choose the court" in main_page.message.text()
+    main_page.court.setCurrentIndex(main_page.court.findData("bj1zy"))
+    main_page.caller_number.setText("13900000001")
+    main_page.caller_name.setText("张先生")
+    main_page.case_number.setText("(2026)京01民初123号")
+    qtbot.mouseClick(main_page.file_btn, Qt.LeftButton)
+    assert "Write down what the caller complains about" in main_page.message.text()
+    assert main_page.caller_name.text() == "张先生"          # kept after a refusal
+    main_page.content.setPlainText("承办法官三个月未回电")
+    main_page.priority.setCurrentIndex(main_page.priority.findData(ComplaintPriority.URGENT))
+    with qtbot.waitSignal(main_page.complaintFiled, timeout=1000) as filed:
+        qtbot.mouseClick(main_page.file_btn, Qt.LeftButton)
+    about_a = filed.args[0]
+    assert about_a.dispatched_to == "bj1zy" and about_a.priority is ComplaintPriority.URGENT
+    assert "sent to" in main_page.message.text() and main_page.content.toPlainText() == ""
+    # And one about court B through the service.
+    about_b = service(MAIN, directory).file(court_code="bj2zy", content="立案窗口态度差")
+
+    # Court A's desk is told and sees its complaint, never court B's.
+    with qtbot.waitSignal(a_ctx.pageRequested, timeout=1000):
+        arrived = a_page.check_new()
+    assert [c.id for c in arrived] == [about_a.id]
+    assert a_page.banner.isVisible() and "1 urgent" in a_page.banner.text()
+    assert a_page.shown_ids == [about_a.id]
+    a_page.select(about_b.id)                     # not even selectable
+    assert a_page._current() is None and not a_page.close_btn.isEnabled()
+    assert "立案窗口" not in a_page.detail.toPlainText()
+    b_page.refresh()
+    b_page.check_new()
+    assert b_page.shown_ids == [about_b.id]
+    assert "三个月" not in b_page.detail.toPlainText()
+    for row in range(b_page.table.rowCount()):
+        assert b_page.table.item(row, 0).text() != str(about_a.id)
+    j_page.refresh()
+    assert set(j_page.shown_ids) == {about_a.id, about_b.id}
+    main_page.refresh()
+    assert set(main_page.shown_ids) == {about_a.id, about_b.id}     # the filer follows both
+    main_page.select(about_a.id)
+    assert not main_page.start_btn.isEnabled() and not main_page.close_btn.isEnabled()
+    assert "court concerned handles it" in main_page.detail.toPlainText()
+
+    # Court A handles it to closure.
+    a_page.select(about_a.id)
+    assert a_page.start_btn.isEnabled() and "承办法官三个月未回电" in a_page.detail.toPlainText()
+    qtbot.mouseClick(a_page.start_btn, Qt.LeftButton)
+    assert not a_page.banner.isVisible()
+    qtbot.mouseClick(a_page.resolve_btn, Qt.LeftButton)
+    assert "Write down what was done" in a_page.message.text()
+    a_page.resolution.setText("已督促承办法官当日回电")
+    qtbot.mouseClick(a_page.resolve_btn, Qt.LeftButton)
+    qtbot.mouseClick(a_page.close_btn, Qt.LeftButton)
+    assert "Call the caller back first" in a_page.message.text()
+    a_page.outcome.setCurrentIndex(a_page.outcome.findData(CallbackOutcome.REACHED))
+    qtbot.mouseClick(a_page.record_cb_btn, Qt.LeftButton)
+    qtbot.mouseClick(a_page.close_btn, Qt.LeftButton)
+    final = service(JUDGE, directory).get(about_a.id)
+    assert final.status is ComplaintStatus.CLOSED and final.caller_reached
+    assert final.resolution == "已督促承办法官当日回电"
+    assert not a_page.close_btn.isEnabled()
+    assert "closed" in a_page.detail.toPlainText()
+
+
+# ---------------------------------------- through the softphone and Kamailio
+@pytest.mark.e2e
+def test_dispatch_notice_and_call_back_through_kamailio(repo, directory, seat, peer, kamailio,
+                                                        qtbot):
+    """Seat 8001 (main platform) files a complaint about its own court: the
+    notice reaches the court's other seat 8002 as a SIP MESSAGE; the call back
+    rings the caller (a pjsua2 peer) and its outcome is recorded by itself."""
+    from tests.conftest import wait_until
+    from ui.desk.complaints import ComplaintsPage
+    from ui.desk.context import DeskContext
+
+    colleague = peer("8002")
+    caller = peer("9002", auto_answer=200)
+    busy = peer("9003", auto_answer=486)
+    ctx = DeskContext(seat="8001", court="bjgy", directory=directory, engine=seat,
+                      dial=lambda number, headers: seat.make_call(number, headers))
+    notifier = MessageNotifier(lambda n, body, ct: seat.send_message(n, body, ct),
+                               seats_of_court(directory), exclude=["8001"])
+    svc = ComplaintService(ComplaintRepository(), MAIN, notifier=notifier,
+                           known_courts=[c.code for c in directory.courts()], clock=CLOCK)
+    page = ComplaintsPage(ctx, svc, poll_ms=60_000)
+    qtbot.addWidget(page)
+
+    mark = colleague.mark()
+    c = svc.file(court_code="bjgy", content="热线等待太久", caller_number="9002")
+    ev = colleague.wait_event(event="message", since=mark, timeout=10)
+    assert ev["content_type"].startswith(NOTICE_CONTENT_TYPE)
+    assert decode_notice(ev["content_type"], ev["body"])["id"] == c.id
+    assert "热线" not in ev["body"]
+    assert "8002" in notifier.sent_to and "8001" not in notifier.sent_to
+
+    # Call back: the caller answers, then hangs up; the outcome is recorded.
+    page.select(c.id)
+    assert page.callback_btn.isEnabled()
+    mark = caller.mark()
+    call_id = page.call_back()
+    assert call_id is not None
+    inc = caller.wait_event(event="incoming", since=mark, timeout=10)
+    caller.wait_state(inc["call"], "CONFIRMED", since=mark)
+    caller.hangup(inc["call"])
+    wait_until(lambda: svc.get(c.id).callback_outcome is CallbackOutcome.REACHED,
+               what="call back recorded")
+    assert "9002" in [e for e in svc.events(c.id) if e.kind is EventKind.CALLBACK][-1].detail
+
+    # A second complaint whose caller is busy: recorded as busy, close refused.
+    c2 = svc.file(court_code="bjgy", content="再次投诉", caller_number="9003")
+    page.select(c2.id)
+    page.call_back()
+    wait_until(lambda: svc.get(c2.id).callback_outcome is CallbackOutcome.BUSY,
+               what="busy call back recorded")
+    with pytest.raises(ComplaintError):
+        svc.close(c2.id)
+    assert busy is not None

@@ -197,16 +197,16 @@ def check_callback(complaint: Complaint) -> None:
 
 def validate_new(complaint: Complaint, known_courts: set[str] | None = None) -> Complaint:
     """Check a complaint about to be filed; returns it with text trimmed."""
-    content = (complaint.content or "").strip()
-    if not content:
-        raise ComplaintError("no_content")
-    if len(content) > CONTENT_MAX:
-        raise ComplaintError("content_too_long", str(len(content)))
     court = (complaint.court_code or "").strip()
     if not court:
         raise ComplaintError("no_court")
     if known_courts is not None and court not in known_courts:
         raise ComplaintError("unknown_court", court)
+    content = (complaint.content or "").strip()
+    if not content:
+        raise ComplaintError("no_content")
+    if len(content) > CONTENT_MAX:
+        raise ComplaintError("content_too_long", str(len(content)))
     return Complaint(
         court_code=court, content=content, priority=ComplaintPriority(complaint.priority),
         caller_number=(complaint.caller_number or "").strip(),
