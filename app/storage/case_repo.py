@@ -17,17 +17,15 @@ from typing import Callable, Iterable
 from app.domain.cases import (Case, CaseSourceError, CaseStep, Party, Verdict, Verification,
                               burn_verification_time, normalize_case_number, normalize_code,
                               normalize_id_number, normalize_phone, verify_password)
-from app.storage.db import StorageError, current_database, storage_errors, transaction
+from app.storage.db import (StorageError, current_database, insert_many, insert_returning_id,
+                            storage_errors, transaction)
 from app.storage.models import CaseFile, CaseParty, CaseStepRow
 
 _CASE_COLUMNS = ("case_number", "court_code", "court_name", "cause", "status", "stage",
                  "division", "judge", "filed_at", "next_hearing_at", "hearing_room",
                  "query_code", "password_hash", "internal_notes", "updated_at")
-_INSERT_CASE = (f"INSERT INTO case_file ({', '.join(_CASE_COLUMNS)}) "
-                f"VALUES ({', '.join('?' for _ in _CASE_COLUMNS)})")
-_INSERT_PARTY = ("INSERT INTO case_party (case_id, role, name, id_number, phone) "
-                 "VALUES (?, ?, ?, ?, ?)")
-_INSERT_STEP = "INSERT INTO case_step (case_id, at, text) VALUES (?, ?, ?)"
+_PARTY_COLUMNS = ("case_id", "role", "name", "id_number", "phone")
+_STEP_COLUMNS = ("case_id", "at", "text")
 
 
 class CaseRepository:
@@ -54,17 +52,17 @@ class CaseRepository:
             for case in cases:
                 if not case.password_hash:
                     raise ValueError(f"{case.case_number}: a case needs a password hash")
-                cursor.execute(_INSERT_CASE, (
+                row_id = insert_returning_id(db, "case_file", _CASE_COLUMNS, (
                     normalize_case_number(case.case_number), case.court_code,
                     case.court_name, case.cause, case.status, case.stage, case.division,
                     case.judge, case.filed_at, case.next_hearing_at, case.hearing_room,
                     normalize_code(case.query_code), case.password_hash,
-                    case.internal_notes, now))
-                row_id = cursor.lastrowid
-                cursor.executemany(_INSERT_PARTY, [
+                    case.internal_notes, now), cursor)
+                insert_many(db, "case_party", _PARTY_COLUMNS, [
                     (row_id, p.role, p.name, normalize_id_number(p.id_number),
-                     normalize_phone(p.phone)) for p in case.parties])
-                cursor.executemany(_INSERT_STEP, [(row_id, s.at, s.text) for s in case.steps])
+                     normalize_phone(p.phone)) for p in case.parties], cursor)
+                insert_many(db, "case_step", _STEP_COLUMNS,
+                            [(row_id, s.at, s.text) for s in case.steps], cursor)
                 ids.append(str(row_id))
         return ids
 

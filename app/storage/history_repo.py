@@ -8,6 +8,11 @@ offer/dial, answer or end is not lost if the desktop is killed afterwards (see
 Threads: peewee keeps one SQLite connection per thread. Call the writing
 methods from one thread (the one the call events arrive on); reads may come
 from any thread thanks to WAL.
+
+Shared store: when every desk writes to one PostgreSQL, ``call_record`` holds
+the calls of all desks. Give the repository the desk's SIP account (its AOR)
+as ``account`` and it reads, counts and closes only that desk's calls;
+without it, it sees every row (one desk on its own SQLite file, or a report).
 """
 from __future__ import annotations
 
@@ -46,8 +51,16 @@ def _to_entry(row: CallRecord) -> CallHistoryEntry:
 class HistoryRepository:
     """Reads and writes the ``call_record`` table."""
 
-    def __init__(self, clock: Callable[[], float] = time.time):
+    def __init__(self, clock: Callable[[], float] = time.time, *,
+                 account: str | None = None):
         self._clock = clock
+        self.account = account
+
+    def _mine(self, query, cond=None):
+        """``query`` filtered by ``cond`` and, when one was given, this desk's account."""
+        conds = [c for c in (cond, None if self.account is None
+                             else CallRecord.account == self.account) if c is not None]
+        return query.where(*conds) if conds else query
 
     # --- writes -------------------------------------------------------------
 
@@ -115,7 +128,7 @@ class HistoryRepository:
         now = self._clock()
         count = 0
         with transaction():
-            for row in CallRecord.select().where(CallRecord.result.is_null()):
+            for row in self._mine(CallRecord.select(), CallRecord.result.is_null()):
                 if row.answered_at is not None:
                     row.result = CallResult.ANSWERED.value
                 elif row.direction == CallDirection.INCOMING.value:
@@ -132,10 +145,9 @@ class HistoryRepository:
         """Delete finished records that started more than ``days`` ago."""
         cutoff = self._clock() - days * 86400.0
         with transaction():
-            return (CallRecord.delete()
-                    .where((CallRecord.started_at < cutoff)
-                           & CallRecord.result.is_null(False))
-                    .execute())
+            return self._mine(CallRecord.delete(),
+                              (CallRecord.started_at < cutoff)
+                              & CallRecord.result.is_null(False)).execute()
 
     # --- reads --------------------------------------------------------------
 
@@ -149,7 +161,7 @@ class HistoryRepository:
         """Newest first."""
         current_database()
         with storage_errors():
-            rows = list(CallRecord.select()
+            rows = list(self._mine(CallRecord.select())
                         .order_by(CallRecord.started_at.desc(), CallRecord.id.desc())
                         .limit(limit).offset(offset))
         return [_to_entry(r) for r in rows]
@@ -168,7 +180,7 @@ class HistoryRepository:
                 | CallRecord.peer_uri.contains(text)
                 | CallRecord.reason.contains(text))
         with storage_errors():
-            rows = list(CallRecord.select().where(cond)
+            rows = list(self._mine(CallRecord.select(), cond)
                         .order_by(CallRecord.started_at.desc(), CallRecord.id.desc())
                         .limit(limit))
         return [_to_entry(r) for r in rows]
@@ -176,7 +188,7 @@ class HistoryRepository:
     def count(self) -> int:
         current_database()
         with storage_errors():
-            return CallRecord.select().count()
+            return self._mine(CallRecord.select()).count()
 
     def count_by_result(self, day: _dt.date) -> dict[CallResult, int]:
         """Finished calls started on ``day`` (local time), per result.
@@ -188,13 +200,12 @@ class HistoryRepository:
         counts = {r: 0 for r in CallResult}
         current_database()
         with storage_errors():
-            query = (CallRecord
-                     .select(CallRecord.result, fn.COUNT(CallRecord.id).alias("n"))
-                     .where((CallRecord.started_at >= start)
-                            & (CallRecord.started_at < end)
-                            & CallRecord.result.is_null(False))
-                     .group_by(CallRecord.result)
-                     .tuples())
+            query = (self._mine(
+                CallRecord.select(CallRecord.result, fn.COUNT(CallRecord.id).alias("n")),
+                (CallRecord.started_at >= start) & (CallRecord.started_at < end)
+                & CallRecord.result.is_null(False))
+                .group_by(CallRecord.result)
+                .tuples())
             for result, n in query:
                 counts[CallResult(result)] = n
         return counts

@@ -11,6 +11,11 @@ off the seat's PC. As a guard, keys that name a secret are refused.
 
 Keys are dotted names by convention: ``"ui.history.columns"``,
 ``"audio.ring_device"``.
+
+Settings belong to the desk: when the store is shared (PostgreSQL), the
+``setting`` table stays in the desk's own SQLite file if the store was opened
+with ``local=`` (see ``app.storage.db.LOCAL_TABLES``); this repository follows
+the ``Setting`` model wherever it is bound.
 """
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ import re
 import time
 from typing import Any, Callable
 
-from app.storage.db import current_database, storage_errors, transaction
+from app.storage.db import database_of, storage_errors, transaction
 from app.storage.models import Setting
 
 _SECRET_KEY = re.compile(
@@ -40,7 +45,7 @@ class SettingsRepository:
 
     def get(self, key: str, default: Any = None) -> Any:
         """The stored value, or ``default`` when absent or unreadable."""
-        current_database()
+        database_of(Setting)
         with storage_errors():
             row = Setting.get_or_none(Setting.key == key)
         if row is None:
@@ -60,7 +65,7 @@ class SettingsRepository:
         self._check_key(key)
         text = json.dumps(value, ensure_ascii=False, allow_nan=False)
         now = self._clock()
-        with transaction():
+        with transaction(Setting):
             (Setting.insert(key=key, value=text, updated_at=now)
              .on_conflict(conflict_target=[Setting.key],
                           update={Setting.value: text, Setting.updated_at: now})
@@ -68,7 +73,7 @@ class SettingsRepository:
 
     def delete(self, key: str) -> bool:
         """Remove ``key``; True if it was there."""
-        with transaction():
+        with transaction(Setting):
             return Setting.delete().where(Setting.key == key).execute() > 0
 
     def has(self, key: str) -> bool:
@@ -76,7 +81,7 @@ class SettingsRepository:
 
     def all(self, prefix: str = "") -> dict[str, Any]:
         """Every setting whose key starts with ``prefix``, decoded."""
-        current_database()
+        database_of(Setting)
         with storage_errors():
             query = Setting.select().order_by(Setting.key)
             if prefix:

@@ -10,7 +10,8 @@ Write volume: 3,000 seats and their refreshes arrive in bursts, so the
 wallboard batches what came in over ~100 ms and calls ``record_many`` once:
 one transaction, multi-row INSERTs. Call the writing methods from one thread
 (peewee keeps one connection per thread); reads may come from any thread
-thanks to WAL.
+thanks to WAL. The same SQL runs on SQLite and PostgreSQL (placeholders from
+``db.param``; only the deleted-row count is read differently).
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from typing import Callable, Iterable
 
 from app.domain.presence_doc import QueuePresence, SeatPresence
 from app.domain.seat_state import SeatState
-from app.storage.db import current_database, storage_errors, transaction
+from app.storage.db import (current_database, insert_many, is_postgres, storage_errors,
+                            transaction)
 from app.storage.models import QueueSample, SeatStateChange
 
 DAY_S = 24 * 3600
@@ -49,15 +51,6 @@ _QUEUE_COLUMNS = ("queue", "court", "ts", "waiting", "oldest_wait_s", "answered"
                   "lent_in", "lent_out", "lending_until")
 
 
-def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
-    return (f"INSERT INTO {table} ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' for _ in columns)})")
-
-
-_INSERT_SEAT = _insert_sql("seat_state_change", _SEAT_COLUMNS)
-_INSERT_QUEUE = _insert_sql("queue_sample", _QUEUE_COLUMNS)
-
-
 def _seat_row(p: SeatPresence, received_at: float) -> tuple:
     # In the order of _SEAT_COLUMNS.
     queues = json.dumps(list(p.queues), ensure_ascii=False) if p.queues else ""
@@ -69,7 +62,7 @@ def _queue_row(q: QueuePresence, ts: float) -> tuple:
     # In the order of _QUEUE_COLUMNS.
     return (q.queue, q.court, float(ts), int(q.waiting), float(q.oldest_wait_s),
             int(q.answered), int(q.abandoned), float(q.service_level),
-            int(q.sl_threshold_s), int(bool(q.overflow_active)), int(q.lent_in),
+            int(q.sl_threshold_s), bool(q.overflow_active), int(q.lent_in),
             int(q.lent_out), q.lending_until)
 
 
@@ -125,13 +118,12 @@ class WallboardRepository:
             return 0
         current_database()
         with transaction() as db:
-            # executemany on a prepared statement: peewee's insert_many builds
-            # SQL per batch and costs ~10x more per row.
+            # Raw multi-row inserts (executemany on a prepared statement for
+            # SQLite, pages of VALUES for PostgreSQL): peewee's insert_many
+            # builds SQL per batch and costs ~10x more per row.
             cursor = db.cursor()
-            if seat_rows:
-                cursor.executemany(_INSERT_SEAT, seat_rows)
-            if queue_rows:
-                cursor.executemany(_INSERT_QUEUE, queue_rows)
+            insert_many(db, "seat_state_change", _SEAT_COLUMNS, seat_rows, cursor)
+            insert_many(db, "queue_sample", _QUEUE_COLUMNS, queue_rows, cursor)
         return len(seat_rows) + len(queue_rows)
 
     def delete_older_than(self, days: float, *, keep_latest: bool = True) -> tuple[int, int]:
@@ -146,11 +138,14 @@ class WallboardRepository:
         current_database()
         with transaction() as db:
             if keep_latest:
-                db.execute_sql(
-                    _LATEST + "DELETE FROM seat_state_change WHERE received_at < ? "
-                    "AND id NOT IN (SELECT id FROM latest)", (cutoff,))
-                # sqlite3's rowcount is -1 for a statement starting with WITH.
-                seats = db.execute_sql("SELECT changes()").fetchone()[0]
+                cursor = db.execute_sql(
+                    _LATEST + "DELETE FROM seat_state_change WHERE received_at < "
+                    f"{db.param} AND id NOT IN (SELECT id FROM latest)", (cutoff,))
+                if is_postgres(db):
+                    seats = cursor.rowcount
+                else:
+                    # sqlite3's rowcount is -1 for a statement starting with WITH.
+                    seats = db.execute_sql("SELECT changes()").fetchone()[0]
             else:
                 seats = (SeatStateChange.delete()
                          .where(SeatStateChange.received_at < cutoff).execute())
