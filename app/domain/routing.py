@@ -127,3 +127,85 @@ def supervisors_from_directory(directory: Directory | Path | str) -> list[str]:
     if not isinstance(directory, Directory):
         directory = Directory.load(directory)
     return [e.number for e in directory.entries("consulting_judge")]
+
+
+# --- thresholds changed at run time ------------------------------------------
+# A supervisor sets a queue's thresholds live with an authenticated MESSAGE
+# to the queue server (routing.cfg route[QSET_THRESHOLDS]); these are the
+# command, its limits (the server checks the same ones) and the server's
+# answer, so the wallboard can check input before sending and read the values.
+
+THRESHOLD_LIMITS = {           # field -> (lowest, highest), whole numbers
+    "overflow_waiting_n": (0, 999),
+    "overflow_wait_s": (0, 86400),
+    "max_wait_s": (1, 86400),
+    "ring_timeout_s": (1, 300),
+}
+# the names the server uses in its answer, in the order of the command
+_WIRE_NAMES = {"overflow-waiting": "overflow_waiting_n", "overflow-wait": "overflow_wait_s",
+               "max-wait": "max_wait_s", "ring-timeout": "ring_timeout_s"}
+
+
+@dataclass(frozen=True)
+class QueueThresholds:
+    """What decides when a queue overflows, how long callers wait, how long a
+    seat rings. 0 for an overflow threshold means "never on this rule"."""
+    queue: str
+    overflow_waiting_n: int     # overflow while more than N callers wait
+    overflow_wait_s: int        # ... or the oldest has waited T seconds
+    max_wait_s: int             # then the queue's fallback
+    ring_timeout_s: int         # then the next seat, this one set not ready
+
+    def problems(self) -> list[tuple[str, int, int]]:
+        """(field, lowest, highest) of each value out of range; [] when valid."""
+        out = []
+        for name, (low, high) in THRESHOLD_LIMITS.items():
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or not low <= v <= high:
+                out.append((name, low, high))
+        return out
+
+    def validate(self) -> None:
+        if not _NAME.match(self.queue):
+            raise RoutingConfigError(f"queue name {self.queue!r}: letters, digits, - and _ only")
+        bad = self.problems()
+        if bad:
+            raise RoutingConfigError("; ".join(f"{n} must be {lo}-{hi}" for n, lo, hi in bad))
+
+    def command(self) -> str:
+        """The body of the supervisor's MESSAGE to ``sip:q-admin@<domain>``."""
+        self.validate()
+        return (f"set-thresholds {self.queue} {self.overflow_waiting_n} {self.overflow_wait_s} "
+                f"{self.max_wait_s} {self.ring_timeout_s}")
+
+    @classmethod
+    def of(cls, q: QueueConfig) -> "QueueThresholds":
+        return cls(q.name, q.overflow_waiting_n, q.overflow_wait_s, q.max_wait_s, q.ring_timeout_s)
+
+
+def thresholds_query(queue: str) -> str:
+    """The body of a MESSAGE that asks the server for a queue's thresholds."""
+    if not _NAME.match(queue):
+        raise RoutingConfigError(f"queue name {queue!r}: letters, digits, - and _ only")
+    return f"thresholds {queue}"
+
+
+def parse_thresholds_reply(reason: str) -> QueueThresholds:
+    """The server's answer to ``thresholds`` / ``set-thresholds`` (the reason
+    phrase of its 200): ``OK <queue> overflow-waiting=N overflow-wait=T
+    max-wait=M ring-timeout=R``."""
+    words = reason.split()
+    if len(words) < 2 or words[0] != "OK":
+        raise RoutingConfigError(f"not a thresholds answer: {reason!r}")
+    values: dict[str, int] = {}
+    for w in words[2:]:
+        k, eq, v = w.partition("=")
+        if eq and k in _WIRE_NAMES:
+            try:
+                values[_WIRE_NAMES[k]] = int(v)
+            except ValueError:
+                raise RoutingConfigError(f"bad value in thresholds answer: {w!r}") from None
+    missing = set(_WIRE_NAMES.values()) - set(values)
+    if missing:
+        raise RoutingConfigError(f"thresholds answer lacks {sorted(missing)}: {reason!r}")
+    return QueueThresholds(words[1], **values)

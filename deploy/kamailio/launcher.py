@@ -311,7 +311,19 @@ CREATE TABLE IF NOT EXISTS audit (
     request TEXT NOT NULL,
     result TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS qsetting (
+    queue TEXT PRIMARY KEY,
+    ovn INTEGER NOT NULL,
+    ovt INTEGER NOT NULL,
+    mw INTEGER NOT NULL,
+    rt INTEGER NOT NULL,
+    ts REAL NOT NULL,
+    who TEXT NOT NULL
+);
 """
+
+# qsetting column -> the qcfg key suffix routing.cfg reads (set-thresholds)
+_THRESHOLD_KEYS = ("ovn", "ovt", "mw", "rt")
 
 
 def queue_rows(queues, supervisors: Iterable[str] = ()) -> list[tuple[str, int | str]]:
@@ -485,14 +497,45 @@ class KamailioServer:
             path = self.dbtext_dir / name
             if name == "version" or not path.exists():
                 path.write_text(content)
-        self._write_queue_config()
         _sqlite_exec(self.audit_db, _AUDIT_SQL)
+        self._write_queue_config()
         self._write_users(self._users.values())
 
+    def live_thresholds(self) -> dict[str, dict]:
+        """Thresholds a supervisor set at run time (``set-thresholds``), by
+        queue: ``{"ovn", "ovt", "mw", "rt", "ts", "who"}``. They are applied
+        again at each start over the configured ones, until
+        :meth:`reset_live_thresholds`."""
+        if not self.audit_db.exists():
+            return {}
+        con = sqlite3.connect(str(self.audit_db), timeout=10)
+        try:
+            try:
+                rows = con.execute("SELECT queue, ovn, ovt, mw, rt, ts, who FROM qsetting").fetchall()
+            except sqlite3.OperationalError:  # an audit file from before the table
+                return {}
+        finally:
+            con.close()
+        return {r[0]: dict(zip(("ovn", "ovt", "mw", "rt", "ts", "who"), r[1:])) for r in rows}
+
+    def reset_live_thresholds(self) -> None:
+        """Forget the run-time thresholds: the next start uses the configured
+        ones (after IT changed the queue configuration on purpose)."""
+        if self.audit_db.exists():
+            _sqlite_exec(self.audit_db, _AUDIT_SQL + "DELETE FROM qsetting;")
+
     def _write_queue_config(self) -> None:
-        """dbtext/htable: the queue configuration (rewritten at each start)."""
+        """dbtext/htable: the queue configuration (rewritten at each start),
+        with the thresholds set at run time laid over it."""
+        live = self.live_thresholds()
+        rows = []
+        for key, value in self._queue_rows:
+            q, _, suffix = key.rpartition("/")
+            if q in live and suffix in _THRESHOLD_KEYS:
+                value = int(live[q][suffix])
+            rows.append((key, value))
         text = _DBTEXT_TABLES["htable"]
-        for i, (key, value) in enumerate(self._queue_rows, 1):
+        for i, (key, value) in enumerate(rows, 1):
             vtype = 1 if isinstance(value, int) else 0
             text += ":".join([str(i), _dbtext_escape(key), "0", str(vtype),
                               _dbtext_escape(str(value)), "0"]) + "\n"
