@@ -111,6 +111,11 @@ class SipEngine(CallControl, PresenceWatch, Messaging, QObject):
         self._buddies: dict[str, SeatBuddy] = {}
         self._dtmf_queue: dict[int, list[str]] = {}  # digits held while media renegotiates
         self._dead: list[SeatCall] = []
+        # Removed accounts, kept until shutdown. pjsua2's Account::shutdown()
+        # does not forget its id, and pjsua reuses ids: a removed wrapper
+        # collected later (a caller or a test still held it) would delete
+        # whichever account has its old id now, i.e. the live one.
+        self._retired_accounts: list[SeatAccount] = []
         self._init_messaging()
         self._next_id = 1
         self._pending: list[tuple[Signal, tuple]] = []
@@ -210,6 +215,8 @@ class SipEngine(CallControl, PresenceWatch, Messaging, QObject):
             except pj.Error:
                 pass
             self.account = None
+        # Every id is free now, so the retired wrappers' destructors do nothing.
+        self._retired_accounts.clear()
         self._pending.clear()
         import gc
         gc.collect()
@@ -268,6 +275,7 @@ class SipEngine(CallControl, PresenceWatch, Messaging, QObject):
         except pj.Error:
             pass
         self.account = None
+        self._retired_accounts.append(acc)
         self._pending.append((self.registrationChanged, (RegistrationSnapshot(
             account_uri=acc.settings.aor, state=RegState.UNREGISTERED),)))
         self._flush_soon()

@@ -137,3 +137,400 @@ def test_ask_refuses_empty_and_unknown(store, kb):
         svc.promote_to_kb("nosuchuid1", question="q", answer="a")
     assert e.value.code == "unknown_question"
     assert svc.questions() == []
+
+
+# --- the engine: SIP MESSAGE both ways, the consult header on calls ---------------------------
+
+class Recorder:
+    def __init__(self, *signals):
+        self.items = []
+        for sig in signals:
+            sig.connect(lambda *a: self.items.append(a))
+
+
+def test_engine_message_both_ways_and_outcomes(seat, peer, kamailio):
+    judge = peer(JUDGE)
+    got = Recorder(seat.messageReceived)
+    done = Recorder(seat.messageFinished)
+    mark = judge.mark()
+    mid = seat.send_message(JUDGE, '{"中文": "诉讼费"}', CONTENT_TYPE)
+    ev = judge.wait_event(event="message", since=mark, timeout=10)
+    assert ev["content_type"] == CONTENT_TYPE and json.loads(ev["body"]) == {"中文": "诉讼费"}
+    assert SEAT in ev["from"]
+    wait_until(lambda: done.items, what="delivery outcome")
+    assert done.items[-1] == (mid, 200, "OK")
+
+    judge.message(f"sip:{SEAT}@127.0.0.1:{kamailio.udp_port}", "答复：可以。", "text/plain")
+    wait_until(lambda: got.items, what="message at the seat")
+    from_uri, ctype, body = got.items[-1]
+    assert JUDGE in from_uri and ctype == "text/plain" and body == "答复：可以。"
+
+    # Not signed in (8002 is a user, not registered) and no such user: clear codes.
+    a = seat.send_message("8002", "x")
+    b = seat.send_message("8999", "x")
+    wait_until(lambda: {a, b} <= {i[0] for i in done.items}, what="failure outcomes")
+    codes = {i[0]: i[1] for i in done.items}
+    assert codes[a] == 480 and codes[b] == 404
+    assert seat.messages_in_flight() == 0
+
+
+def test_incoming_call_carries_the_consult_uid(seat, peer, kamailio):
+    caller = peer("9001")
+    calls = Recorder(seat.callIncoming)
+    caller.call(f"sip:{SEAT}@127.0.0.1:{kamailio.udp_port}",
+                headers={"X-Hotline-Consult": "uid00000042"})
+    wait_until(lambda: calls.items, what="incoming call")
+    assert calls.items[-1][0].consult == "uid00000042"
+
+
+def test_blind_transfer_puts_the_header_into_the_transferees_invite(seat, peer, kamailio):
+    caller = peer("9001")
+    judge = peer(JUDGE)
+    calls = Recorder(seat.callIncoming)
+    h = caller.call(f"sip:{SEAT}@127.0.0.1:{kamailio.udp_port}")
+    wait_until(lambda: calls.items, what="incoming call")
+    cid = calls.items[-1][0].call_id
+    assert calls.items[-1][0].consult == ""
+    seat.answer(cid)
+    caller.wait_state(h, "CONFIRMED")
+    mark = judge.mark()
+    seat.blind_transfer(cid, JUDGE, {"X-Hotline-Consult": "uid00000043"})
+    ev = judge.wait_event(event="incoming", since=mark, timeout=10)
+    assert ev["headers"].get("X-Hotline-Consult") == "uid00000043"
+    assert "9001" in ev["from"]
+
+
+# --- the seat's page: written question, answer, one click into the knowledge base ------------
+
+@pytest.fixture
+def desk_db(tmp_path):
+    from app.paths import resource
+    from app.services.knowledge_base import KnowledgeBase
+    from app.storage.db import close_database, open_database
+    from app.storage.kb_repo import KnowledgeRepository
+    open_database(tmp_path / "desk.sqlite3")
+    kb = KnowledgeBase(KnowledgeRepository())
+    kb.import_file(resource("kb_starter.md"))
+    yield kb
+    close_database()
+
+
+@pytest.fixture
+def directory():
+    from app.domain.directory import Directory
+    from app.paths import resource
+    return Directory.load(resource("directory.json"))
+
+
+def _detach(*pairs):
+    for sig, slot in pairs:
+        try:
+            sig.disconnect(slot)
+        except (RuntimeError, TypeError):
+            pass
+
+
+@pytest.fixture
+def seat_page(seat, desk_db, directory, qtbot):
+    from ui.desk.consult import ConsultPage, consulting_judges
+    from ui.desk.context import DeskContext
+    judges = consulting_judges(directory)
+    service = ConsultService(ConsultRepository(), desk_db, judges={j.number for j in judges})
+    dialled = []
+
+    def dial(number, headers=None):
+        dialled.append((number, headers))
+        return seat.make_call(number, headers)
+
+    ctx = DeskContext(seat=SEAT, seat_name="王颖", court="bjgy", directory=directory,
+                      dial=dial, engine=seat)
+    page = ConsultPage(ctx, service)
+    page.dialled = dialled
+    qtbot.addWidget(page)
+    page.show()
+    yield page
+    _detach((seat.callChanged, ctx.on_call), (seat.messageReceived, page.on_message),
+            (seat.messageFinished, page.on_message_finished))
+
+
+def _caller_on_the_line(seat, peer, kamailio, ctx, number="9001"):
+    """A caller (agent) rings the seat, the seat answers; returns (agent, call handle)."""
+    caller = peer(number)
+    h = caller.call(f"sip:{SEAT}@127.0.0.1:{kamailio.udp_port}")
+    wait_until(lambda: ctx.current_call is not None, what="call in hand")
+    seat.answer(ctx.current_call.call_id)
+    wait_until(lambda: ctx.current_call.phase is CallPhase.ACTIVE, what="answered")
+    return caller, h
+
+
+def _row(page, uid):
+    for i in range(page.list.topLevelItemCount()):
+        item = page.list.topLevelItem(i)
+        if item.data(0, Qt.UserRole) == uid:
+            return item
+    return None
+
+
+def test_written_question_answer_and_promotion_to_the_knowledge_base(
+        seat, seat_page, peer, kamailio, desk_db, qtbot):
+    page, ctx = seat_page, seat_page.ctx
+    judge = peer(JUDGE)
+    _caller_on_the_line(seat, peer, kamailio, ctx)
+    ctx.notes = "原告，起诉前想先冻结对方账户"
+    ctx.link_case("(2026)京0105民初123号")
+    ctx.currentCallChanged.emit(ctx.current_call)
+    assert page.caller.text() == "9001" and page.case.text() == "(2026)京0105民初123号"
+    assert page.transfer_btn.isEnabled()
+    page.question.setPlainText("诉前财产保全需要提供多少担保？")
+    mark = judge.mark()
+    qtbot.mouseClick(page.send_btn, Qt.LeftButton)
+
+    ev = judge.wait_event(event="message", since=mark, timeout=10)
+    assert ev["content_type"] == CONTENT_TYPE and SEAT in ev["from"]
+    sent = json.loads(ev["body"])
+    assert sent["type"] == "consult.question" and sent["channel"] == "written"
+    assert (sent["seat"], sent["seat_name"], sent["court"]) == (SEAT, "王颖", "bjgy")
+    assert (sent["caller"], sent["case"]) == ("9001", "(2026)京0105民初123号")
+    assert sent["notes"] == "原告，起诉前想先冻结对方账户"
+    assert sent["question"] == "诉前财产保全需要提供多少担保？" and sent["transfer"] is False
+    uid = sent["uid"]
+    wait_until(lambda: "waiting" in _row(page, uid).text(2), what="delivered")
+    assert page.question.toPlainText() == ""            # delivered: the form is free again
+
+    # The judge answers by MESSAGE; the seat's page shows it.
+    answer = AnswerMessage(uid=uid, answer="申请诉前保全应当提供担保，担保数额相当于请求保全的数额。",
+                           by="廖鹏", answered_at=T0, question=sent["question"],
+                           category="诉讼保全", legal_basis="《中华人民共和国民事诉讼法》第一百零四条")
+    judge.message(f"sip:{SEAT}@127.0.0.1:{kamailio.udp_port}", encode_answer(answer), CONTENT_TYPE)
+    wait_until(lambda: "廖鹏" in _row(page, uid).text(2), what="answer shown")
+    assert page.list.currentItem().data(0, Qt.UserRole) == uid
+    assert "担保数额相当于请求保全的数额" in page.detail.toPlainText()
+    assert page.kb_box.isVisible()
+    assert page.kb_question.text() == "诉前财产保全需要提供多少担保？"
+    assert page.kb_answer.toPlainText() == answer.answer
+    assert page.kb_category.currentText() == "诉讼保全"
+    assert page.kb_legal_basis.text() == "《中华人民共和国民事诉讼法》第一百零四条"
+
+    # One click: an article, found by the search, with the judge as its updater.
+    page.kb_legal_basis.setText("《中华人民共和国民事诉讼法》第一百零四条第一款")
+    with qtbot.waitSignal(page.articleSaved) as saved:
+        qtbot.mouseClick(page.kb_save_btn, Qt.LeftButton)
+    article = saved.args[0]
+    hit = desk_db.search("诉前保全 担保")[0]
+    assert hit.article.id == article.id
+    assert hit.article.updated_by == "廖鹏"
+    assert hit.article.legal_basis == "《中华人民共和国民事诉讼法》第一百零四条第一款"
+    assert hit.article.category == "诉讼保全"
+    assert page.service.get(uid).kb_article_id == article.id
+    assert "knowledge base" in _row(page, uid).text(2)
+
+
+def test_malformed_answers_are_shown_as_unreadable_and_the_next_one_works(
+        seat, seat_page, peer, kamailio, qtbot):
+    page = seat_page
+    judge = peer(JUDGE)
+    stranger = peer("9002")
+    page.question.setPlainText("立案后多久能分到法官？")
+    qtbot.mouseClick(page.send_btn, Qt.LeftButton)
+    uid = json.loads(judge.wait_event(event="message", timeout=10)["body"])["uid"]
+    to = f"sip:{SEAT}@127.0.0.1:{kamailio.udp_port}"
+    for bad in ("{not json", '{"type": "consult.answer", "v": 1, "uid": "' + uid + '"}', "[]"):
+        judge.message(to, bad, CONTENT_TYPE)
+    good = AnswerMessage(uid=uid, answer="一般在立案后七日内确定承办法官。", by="廖鹏",
+                         answered_at=T0)
+    stranger.message(to, encode_answer(good), CONTENT_TYPE)       # not a consulting judge
+    judge.message(to, "纯文本消息", "text/plain")                    # not ours: ignored
+    wait_until(lambda: sum("Unreadable" in page.list.topLevelItem(i).text(1)
+                           for i in range(page.list.topLevelItemCount())) == 4,
+               what="four unreadable rows")
+    texts = [page.list.topLevelItem(i).text(1) for i in range(page.list.topLevelItemCount())]
+    assert any("9002" in t and "consulting judge" in t for t in texts)
+    assert page.service.get(uid).status is ConsultStatus.OPEN
+    judge.message(to, encode_answer(good), CONTENT_TYPE)
+    wait_until(lambda: page.service.get(uid).status is ConsultStatus.ANSWERED, what="answer")
+    wait_until(lambda: "廖鹏" in _row(page, uid).text(2), what="answer listed")
+
+
+def test_not_delivered_keeps_the_question_and_sends_again(seat, seat_page, peer, kamailio, qtbot):
+    page = seat_page
+    page.question.setPlainText("调解书送达后能反悔吗？")
+    # The judge is not signed in: 480 from the server, explained; the question stays.
+    qtbot.mouseClick(page.send_btn, Qt.LeftButton)
+    uid = page.list.currentItem().data(0, Qt.UserRole)
+    wait_until(lambda: "not delivered" in _row(page, uid).text(2), what="failure shown")
+    assert "not signed in" in page.status.text() and "廖鹏" in page.status.text()
+    assert page.question.toPlainText() == "调解书送达后能反悔吗？"
+    assert page.resend_btn.isVisible()
+    judge = peer(JUDGE)
+    qtbot.mouseClick(page.resend_btn, Qt.LeftButton)
+    ev = judge.wait_event(event="message", timeout=10)
+    assert json.loads(ev["body"])["uid"] == uid            # the same question, not a copy
+    wait_until(lambda: "waiting" in _row(page, uid).text(2), what="delivered")
+    assert len(page.service.questions(seat=SEAT)) == 1
+
+
+def test_consult_call_and_transfer_carry_the_context(seat, seat_page, peer, kamailio, qtbot):
+    page, ctx = seat_page, seat_page.ctx
+    judge = peer(JUDGE, auto_answer="ring")
+    caller, h = _caller_on_the_line(seat, peer, kamailio, ctx)
+
+    # A consult call: the context first, then the call with the header.
+    page.question.setPlainText("当事人要求撤诉，已经开过庭了还能撤吗？")
+    mark = judge.mark()
+    qtbot.mouseClick(page.call_btn, Qt.LeftButton)
+    msg = judge.wait_event(event="message", since=mark, timeout=10)
+    body = json.loads(msg["body"])
+    assert body["channel"] == "call" and body["transfer"] is False and body["caller"] == "9001"
+    inc = judge.wait_event(event="incoming", since=mark, timeout=10)
+    assert inc["headers"].get("X-Hotline-Consult") == body["uid"]
+    assert SEAT in inc["from"]
+    assert page.dialled == [(JUDGE, {"X-Hotline-Consult": body["uid"]})]
+    judge.hangup(inc["call"], code=486)
+    wait_until(lambda: len(seat.calls()) == 1, what="consult call over")
+
+    # A transfer: the caller's own INVITE to the judge carries the header.
+    page.question.setPlainText("对方不履行调解协议怎么办？")
+    mark = judge.mark()
+    qtbot.mouseClick(page.transfer_btn, Qt.LeftButton)
+    msg = judge.wait_event(event="message", since=mark, timeout=10)
+    body = json.loads(msg["body"])
+    assert body["transfer"] is True and body["question"] == "对方不履行调解协议怎么办？"
+    inc = judge.wait_event(event="incoming", since=mark, timeout=10)
+    assert inc["headers"].get("X-Hotline-Consult") == body["uid"]
+    assert "9001" in inc["from"]
+    judge.answer(inc["call"])
+    wait_until(lambda: not seat.calls(), what="the seat's leg ended after the transfer")
+    assert "Transferring" in page.status.text()
+
+
+# --- the judge's inbox: the engine registered as the consulting judge -------------------------
+
+ASKER = "8002"      # a seat's desk, played by an agent
+
+
+@pytest.fixture
+def judge_engine(engine, kamailio, qapp):
+    acc = engine.account
+    if acc is None or acc.settings.user != JUDGE or acc.state is not RegState.REGISTERED:
+        engine.set_account(seat_settings(kamailio, user=JUDGE, password=USERS[JUDGE]))
+        wait_until(lambda: engine.account.state is RegState.REGISTERED, what="judge registered")
+    yield engine
+    for c in engine.calls():
+        try:
+            engine.hangup(c.call_id)
+        except Exception:
+            pass
+    wait_until(lambda: not engine.calls(), timeout=10, what="all calls ended")
+
+
+@pytest.fixture
+def inbox(judge_engine, desk_db, directory, qtbot):
+    from ui.desk.consult_inbox import ConsultInbox
+    service = ConsultService(ConsultRepository(), desk_db)
+    box = ConsultInbox(service, judge_name="廖鹏", messenger=judge_engine, directory=directory)
+    qtbot.addWidget(box)
+    box.show()
+    yield box
+    _detach((judge_engine.messageReceived, box.on_message),
+            (judge_engine.messageFinished, box.on_message_finished),
+            (judge_engine.callChanged, box.on_call))
+
+
+def _question(uid, channel=Channel.WRITTEN, **kw):
+    fields = dict(uid=uid, question="被执行人名下没有财产，执行程序会终结吗？", channel=channel,
+                  asked_at=T0, seat=ASKER, seat_name="袁霞", court="bj1zy",
+                  caller_number="13911112222", case_number="(2025)京01执45号",
+                  notes="申请执行人很着急，已经等了半年")
+    fields.update(kw)
+    return ConsultQuestion(**fields)
+
+
+def _inbox_row(box, uid):
+    for i in range(box.list.topLevelItemCount()):
+        item = box.list.topLevelItem(i)
+        if item.data(0, Qt.UserRole) == uid:
+            return item
+    return None
+
+
+def test_inbox_shows_the_context_and_the_answer_reaches_the_seat(
+        judge_engine, inbox, peer, kamailio, qtbot):
+    asker = peer(ASKER)
+    to = f"sip:{JUDGE}@127.0.0.1:{kamailio.udp_port}"
+    # Something unreadable first: listed as such, and the good question still works.
+    asker.message(to, '{"type": "consult.question", "v": 1, "uid": "short"}', CONTENT_TYPE)
+    wait_until(lambda: "Unreadable" in inbox.status.text(), what="unreadable shown")
+    asker.message(to, encode_question(_question("uidinbox0001", seat="9999")), CONTENT_TYPE)
+    wait_until(lambda: _inbox_row(inbox, "uidinbox0001") is not None, what="question listed")
+    row = _inbox_row(inbox, "uidinbox0001")
+    assert "袁霞" in row.text(1) and "北京一中院" in row.text(1) and ASKER in row.text(1)
+    inbox.list.setCurrentItem(row)
+    context = inbox.context.toPlainText()
+    for part in ("13911112222", "(2025)京01执45号", "已经等了半年", "执行程序会终结吗",
+                 "written question"):
+        assert part in context
+    assert inbox.service.get("uidinbox0001").seat == ASKER     # From, not the body's 9999
+
+    inbox.answer.setPlainText("可裁定终结本次执行程序；发现财产后可再次申请执行。")
+    inbox.category.setEditText("执行")
+    inbox.legal_basis.setText("《最高人民法院关于适用〈民事诉讼法〉的解释》第五百一十七条")
+    mark = asker.mark()
+    qtbot.mouseClick(inbox.send_btn, Qt.LeftButton)
+    ev = asker.wait_event(event="message", since=mark, timeout=10)
+    assert ev["content_type"] == CONTENT_TYPE and JUDGE in ev["from"]
+    got = decode(ev["body"])
+    assert isinstance(got, AnswerMessage) and got.uid == "uidinbox0001"
+    assert got.answer == "可裁定终结本次执行程序；发现财产后可再次申请执行。"
+    assert (got.by, got.category) == ("廖鹏", "执行")
+    assert got.question == "被执行人名下没有财产，执行程序会终结吗？"
+    wait_until(lambda: "has the answer" in inbox.status.text(), what="delivered")
+    assert inbox.service.get("uidinbox0001").status is ConsultStatus.ANSWERED
+    assert _inbox_row(inbox, "uidinbox0001").text(3) == "answered"
+
+
+def test_consult_call_shows_the_context_with_the_ringing_call(
+        judge_engine, inbox, peer, kamailio, qtbot):
+    asker = peer(ASKER)
+    to = f"sip:{JUDGE}@127.0.0.1:{kamailio.udp_port}"
+    rings = Recorder(judge_engine.callIncoming)
+    asker.message(to, encode_question(_question("uidcall00001", Channel.CALL)), CONTENT_TYPE)
+    wait_until(lambda: inbox.service.get("uidcall00001") is not None, what="context here")
+    asker.call(to, headers={"X-Hotline-Consult": "uidcall00001"})
+    wait_until(lambda: rings.items, what="consult call rings")
+    assert rings.items[-1][0].consult == "uidcall00001"
+    wait_until(lambda: inbox.banner.isVisible(), what="banner")
+    assert "13911112222" in inbox.banner.text() and "袁霞" in inbox.banner.text()
+    assert "执行程序会终结吗" in inbox.banner.text()
+    assert inbox.list.currentItem().data(0, Qt.UserRole) == "uidcall00001"
+    assert "consult call" in inbox.context.toPlainText()
+    judge_engine.hangup(rings.items[-1][0].call_id)
+    wait_until(lambda: not inbox.banner.isVisible(), what="banner gone with the call")
+
+
+def test_call_before_its_context_and_a_transfer_without_the_header(
+        judge_engine, inbox, peer, kamailio, qtbot):
+    asker = peer(ASKER)
+    to = f"sip:{JUDGE}@127.0.0.1:{kamailio.udp_port}"
+    rings = Recorder(judge_engine.callIncoming)
+    # The call overtakes its MESSAGE: the banner waits, then fills in.
+    asker.call(to, headers={"X-Hotline-Consult": "uidlate00001"})
+    wait_until(lambda: inbox.banner.isVisible(), what="banner")
+    assert "on its way" in inbox.banner.text()
+    asker.message(to, encode_question(_question("uidlate00001", Channel.CALL)), CONTENT_TYPE)
+    wait_until(lambda: "执行程序会终结吗" in inbox.banner.text(), what="context filled in")
+    judge_engine.hangup(rings.items[-1][0].call_id)
+    wait_until(lambda: not judge_engine.calls(), what="call ended")
+
+    # A transfer announced by MESSAGE; the caller's gateway dropped the header:
+    # matched by the caller's number.
+    caller = peer("9003")
+    asker.message(to, encode_question(_question("uidxfer00001", Channel.CALL,
+                                                caller_number="9003"), transfer=True),
+                  CONTENT_TYPE)
+    wait_until(lambda: inbox.service.get("uidxfer00001") is not None, what="context here")
+    caller.call(to)
+    wait_until(lambda: inbox.banner.isVisible() and "Transferred" in inbox.banner.text(),
+               what="transfer banner")
+    assert "9003" in inbox.banner.text()
+    assert inbox.list.currentItem().data(0, Qt.UserRole) == "uidxfer00001"
+    assert "transfer of the caller" in inbox.context.toPlainText()

@@ -99,6 +99,22 @@ class ConsultService:
         body = encode_question(q, transfer=transfer)
         return self._store.add(q), body
 
+    def question_body(self, uid: str, transfer: bool = False) -> str:
+        """The MESSAGE body of a stored question, to send it again."""
+        q = self._store.get(uid)
+        if q is None:
+            raise ConsultError("unknown_question", "that question is not in the store")
+        return encode_question(q, transfer=transfer)
+
+    def kb_categories(self) -> list[str]:
+        """The knowledge base's categories, for the article form."""
+        if self._kb is None:
+            return []
+        try:
+            return sorted({a.category for a in self._kb.articles() if a.category})
+        except Exception:
+            return []
+
     def suggestions(self, uid: str) -> AnswerMessage | None:
         """The judge's category and legal basis for the answer, if received here."""
         return self._answers.get(uid)
