@@ -1,8 +1,11 @@
 """Verified case lookup: by code and by identity, lockout, audit, the caller-safe
 view, and the HTTP/JSON case source against a real local http.server.
 
-Plain pytest over a real SQLite file in tmp_path; no Qt. The lookup service
-gets a settable clock so the lockout can be walked through in time.
+Plain pytest, no Qt. The lookups through the local case directory and the
+audit run on both backends (a real SQLite file and a real PostgreSQL, the
+``store`` fixture); the HTTP source's tests keep their audit in a SQLite file.
+The lookup service gets a settable clock so the lockout can be walked through
+in time.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from app.services.demo_cases import generate_demo_cases, id_number_check_digit
 from app.storage.audit_repo import AuditRepository
 from app.storage.case_repo import CaseRepository
 from app.storage.db import StorageError, close_database, open_database
+from app.storage.models import CaseFile
 
 T0 = datetime(2026, 3, 2, 10, 0).timestamp()
 
@@ -42,6 +46,7 @@ class Clock:
 
 @pytest.fixture
 def db(tmp_path):
+    """A SQLite store for the HTTP source's audit (the source is under test)."""
     database = open_database(tmp_path / "hotline.db")
     yield database
     close_database()
@@ -54,7 +59,8 @@ def demo():
 
 
 @pytest.fixture
-def store(db, demo):
+def cases(store, demo):
+    """The local case directory on the backend under test, with the demo cases."""
     repo = CaseRepository()
     repo.add_many(d.case for d in demo)
     return repo
@@ -66,8 +72,8 @@ def clock():
 
 
 @pytest.fixture
-def service(store, clock):
-    return CaseLookupService(store, AuditRepository(), clock=clock)
+def service(cases, clock):
+    return CaseLookupService(cases, AuditRepository(), clock=clock)
 
 
 def _texts(obj, seen=None):
@@ -141,7 +147,7 @@ def test_lockout_policy_walks_in_time():
 
 # --- lookup through the local case directory ---------------------------------------------
 
-def test_lookup_by_code_shows_only_the_party_view(service, demo, db):
+def test_lookup_by_code_shows_only_the_party_view(service, demo):
     d = demo[0]
     spaced = " ".join(d.case.query_code.lower())            # as read out over the phone
     result = service.lookup_by_code(spaced, d.password, seat="8001",
@@ -154,9 +160,8 @@ def test_lookup_by_code_shows_only_the_party_view(service, demo, db):
     assert view.recent_steps and len(view.recent_steps) <= 5
     assert view.recent_steps[0].at >= view.recent_steps[-1].at   # newest first
     _assert_nothing_confidential(result, d.case, d.password)
-    row = db.execute_sql("SELECT password_hash FROM case_file WHERE case_number = ?",
-                         (d.case.case_number,)).fetchone()
-    assert row[0].startswith("scrypt$") and d.password not in row[0]
+    stored = CaseFile.get(CaseFile.case_number == d.case.case_number).password_hash
+    assert stored.startswith("scrypt$") and d.password not in stored
 
 
 def test_lookup_by_identity_with_case_number_or_phone(service, demo):
@@ -215,9 +220,7 @@ def test_wrong_passwords_lock_the_code_with_a_clear_message(service, demo, clock
     assert r.outcome is LookupOutcome.DENIED and r.failures_left == 4
 
 
-def test_lock_survives_a_restart(tmp_path, demo, clock):
-    path = tmp_path / "h.db"
-    open_database(path)
+def test_lock_survives_a_restart(store, store_target, demo, clock):
     try:
         CaseRepository().add(demo[0].case)
         s = CaseLookupService(CaseRepository(), AuditRepository(), clock=clock)
@@ -225,7 +228,7 @@ def test_lock_survives_a_restart(tmp_path, demo, clock):
             s.lookup_by_code(demo[0].case.query_code, "bad", seat="8001")
     finally:
         close_database()
-    open_database(path)
+    open_database(store_target)
     try:
         s = CaseLookupService(CaseRepository(), AuditRepository(), clock=clock)
         r = s.lookup_by_code(demo[0].case.query_code, demo[0].password, seat="8003")
@@ -234,7 +237,7 @@ def test_lock_survives_a_restart(tmp_path, demo, clock):
         close_database()
 
 
-def test_every_attempt_is_audited_append_only(service, demo, clock, db):
+def test_every_attempt_is_audited_append_only(service, demo, clock, store):
     audit = AuditRepository()
     d = demo[4]
     p = d.case.parties[0]
@@ -257,7 +260,7 @@ def test_every_attempt_is_audited_append_only(service, demo, clock, db):
     for sql in ("UPDATE case_lookup_audit SET outcome = 'found'",
                 "DELETE FROM case_lookup_audit"):
         with pytest.raises(Exception, match="append-only"):
-            db.execute_sql(sql)
+            store.execute_sql(sql)
     assert audit.count() == 4
 
 
@@ -388,10 +391,10 @@ def test_http_source_tls_verifies_the_certificate(tmp_path):
         server.server_close()
 
 
-def test_storage_failure_becomes_a_source_error(store, demo):
+def test_storage_failure_becomes_a_source_error(cases, demo):
     close_database()
     with pytest.raises(CaseSourceError) as err:
-        store.verify_code(demo[0].case.query_code, demo[0].password)
+        cases.verify_code(demo[0].case.query_code, demo[0].password)
     assert err.value.code == "storage"
     with pytest.raises(StorageError):
-        store.count()
+        cases.count()

@@ -2,7 +2,10 @@
 queries with ranking and highlights, editing, Markdown/CSV import and export,
 and the starter set.
 
-Plain pytest over a real SQLite file in tmp_path; no Qt.
+Plain pytest, no Qt; the tests that touch the store run on both backends (a
+real SQLite file and a real PostgreSQL, the ``store`` fixture), with the same
+ranking asserted on each. The import/export round trips read from that store
+and write into a fresh SQLite file.
 """
 from __future__ import annotations
 
@@ -22,10 +25,8 @@ T0 = datetime(2026, 3, 2, 10, 0).timestamp()
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = open_database(tmp_path / "hotline.db")
-    yield database
-    close_database()
+def db(store):
+    return store
 
 
 @pytest.fixture

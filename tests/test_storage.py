@@ -1,7 +1,11 @@
 """Tests for the storage package: opening, pragmas, migrations, errors,
 durability against a killed process, and the settings repository.
 
-Plain pytest over real SQLite files in tmp_path; no Qt.
+Plain pytest; no Qt. Tests of the store's contract take ``store`` and run on
+both backends (a real SQLite file in tmp_path and a real PostgreSQL, see
+tests/store_backends.py); what only a SQLite file has (WAL, pragmas, a full
+disk, a read-only or damaged file, a killed writer) uses ``db``, a SQLite file.
+tests/test_store_backends.py has the PostgreSQL-only cases.
 """
 from __future__ import annotations
 
@@ -55,19 +59,17 @@ def test_open_creates_parent_directory_and_schema(tmp_path, db):
     assert {"call_record", "setting"} <= set(db.get_tables())
 
 
-def test_models_match_migrated_schema(db):
+def test_models_match_migrated_schema(store):
     for model in ALL_MODELS:
         table = model._meta.table_name
-        columns = {c.name for c in db.get_columns(table)}
+        columns = {c.name for c in store.get_columns(table)}
         assert set(model._meta.columns) <= columns, table
 
 
-def test_reopen_keeps_data_and_does_not_rerun_migrations(tmp_path):
-    path = tmp_path / "h.db"
-    open_database(path)
+def test_reopen_keeps_data_and_does_not_rerun_migrations(store, store_target):
     SettingsRepository().set("ui.theme", "light")
     close_database()
-    db = open_database(path)
+    db = open_database(store_target)
     try:
         assert dbmod.schema_version(db) == SCHEMA_VERSION
         assert SettingsRepository().get("ui.theme") == "light"
@@ -215,7 +217,7 @@ def test_second_connection_sees_commit_immediately(tmp_path, db):
 
 # --- settings -------------------------------------------------------------------
 
-def test_settings_roundtrip_json_values(db):
+def test_settings_roundtrip_json_values(store):
     s = SettingsRepository()
     assert s.get("missing") is None
     assert s.get("missing", 42) == 42
@@ -232,7 +234,7 @@ def test_settings_roundtrip_json_values(db):
     assert s.delete("audio.ring_volume") is False
 
 
-def test_settings_refuse_passwords_and_bad_values(db):
+def test_settings_refuse_passwords_and_bad_values(store):
     s = SettingsRepository()
     for key in ("sip.password", "account.8001.passwd", "sip_pass", "api_secret"):
         assert is_secret_key(key)
@@ -246,6 +248,6 @@ def test_settings_refuse_passwords_and_bad_values(db):
     assert s.all() == {}
 
 
-def test_unreadable_setting_value_returns_default(db):
-    db.execute_sql("INSERT INTO setting (key, value, updated_at) VALUES ('bad', '{', 0)")
+def test_unreadable_setting_value_returns_default(store):
+    store.execute_sql("INSERT INTO setting (key, value, updated_at) VALUES ('bad', '{', 0)")
     assert SettingsRepository().get("bad", "dflt") == "dflt"

@@ -1,6 +1,7 @@
-"""Tests for the wallboard repository (app.storage.wallboard_repo) over a real
-SQLite file: round trips of seat and queue presences, batches in one
-transaction, last known state per seat with many rows, and retention.
+"""Tests for the wallboard repository (app.storage.wallboard_repo) on both
+backends (a real SQLite file and a real PostgreSQL, the ``store`` fixture):
+round trips of seat and queue presences, batches in one transaction, last
+known state per seat with many rows, and retention.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from app.domain.presence_doc import QueuePresence, SeatPresence
 from app.domain.seat_state import SeatState
 from app.storage import wallboard_repo
-from app.storage.db import StorageError, close_database, open_database
+from app.storage.db import StorageError, close_database
 from app.storage.models import QueueSample, SeatStateChange
 from app.storage.wallboard_repo import WallboardRepository
 
@@ -28,10 +29,8 @@ class Clock:
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = open_database(tmp_path / "data" / "hotline.db")
-    yield database
-    close_database()
+def db(store):
+    return store
 
 
 @pytest.fixture
