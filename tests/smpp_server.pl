@@ -83,7 +83,7 @@ sub submit {
     my $status = $reject{$dest} ? 0x0B : 0;
     my $id = '';
     if (!$status) { $id = sprintf('smsc-%06d', ++$msgno) }
-    $c->submit_sm_resp(seq => $pdu->{seq}, status => $status, message_id => $id);
+    # Record first, answer last: once the client has its answer, the file has the line.
     my $sm = $pdu->{short_message};
     my ($ref, $total, $seq) = (0, 1, 1);
     ($ref, $total, $seq, $sm) = split_udh($sm) if ($pdu->{esm_class} & 0x40);
@@ -92,7 +92,12 @@ sub submit {
             destination => $dest, data_coding => $pdu->{data_coding},
             esm_class => $pdu->{esm_class}, ref => $ref, total => $total, seq => $seq,
             text => $text, message_id => $id, status => $status});
-    return if $status;
+    finish_part($dest, $ref, $total, $seq, $text, $id, $pdu, $bound_as) unless $status;
+    $c->submit_sm_resp(seq => $pdu->{seq}, status => $status, message_id => $id);
+}
+
+sub finish_part {
+    my ($dest, $ref, $total, $seq, $text, $id, $pdu, $bound_as) = @_;
     my $key = "$dest/$ref";
     my $p = $pending{$key} ||= {total => $total, parts => {}, ids => []};
     $p->{parts}{$seq} = $text;
@@ -132,8 +137,8 @@ sub serve {
         } elsif ($cmd == 0x00000015) {
             $c->enquire_link_resp(seq => $pdu->{seq});
         } elsif ($cmd == 0x00000006) {
-            $c->unbind_resp(seq => $pdu->{seq});
             record({event => 'unbind', system_id => $bound_as // ''});
+            $c->unbind_resp(seq => $pdu->{seq});
             return;
         } else {
             $c->generic_nack(seq => $pdu->{seq}, status => 0x03);

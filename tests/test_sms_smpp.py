@@ -175,7 +175,7 @@ def test_work_order_sms_reaches_the_smsc(store, smsc):
     msg, = smsc.events("message")
     assert msg["destination"] == JUDGE_MOBILE
     assert msg["text"].startswith(f"[12368派单#{o.id}]【急】{CASE}，张三13900001111：")
-    assert "开庭时间" in msg["text"] and "前处理" in msg["text"]
+    assert "开庭时间" in msg["text"] and "限" in msg["text"]
     sent = svc.events(o.id)[-1]
     assert sent.kind is EventKind.SMS_SENT and msg["message_ids"][0] in sent.detail
 

@@ -140,7 +140,7 @@ def test_sms_never_carries_an_id_number_and_long_requests_are_cut():
     assert id_number not in text and "110105491231002" not in text and ID_MASK in text
     assert redact("案号2026 电话13800138000") == "案号2026 电话13800138000"   # phones stay
     long = compose_sms(order(content="请回电说明情况" * 60))
-    assert sms_parts(long) == 3 and "…" in long and long.endswith("前处理")
+    assert sms_parts(long) == 3 and "…" in long and long.endswith("前")
 
 
 # --- reminders (pure) -----------------------------------------------------------------

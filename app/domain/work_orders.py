@@ -376,7 +376,7 @@ def compose_sms(order: WorkOrder, kind: SmsKind = SmsKind.NEW, *,
                 platform: str = "12368") -> str:
     """The SMS for ``order``: short Chinese text, one segment where possible.
 
-    ``[12368派单#12]【急】（2026）京0105民初123号，张三13800138000：<content>。限5月20日17:30前处理``
+    ``[12368派单#12]【急】（2026）京0105民初123号，张三13800138000：<content>。限5月20日17:30前``
 
     Order number, urgency, case number, the caller's name and callback number,
     what is asked, the due time. Never an ID number (masked even if typed in
@@ -392,7 +392,7 @@ def compose_sms(order: WorkOrder, kind: SmsKind = SmsKind.NEW, *,
     if kind is SmsKind.OVERDUE:
         tail = f"。已过期限{_due_text(order.due_at)}，请尽快处理"
     else:
-        tail = f"。限{_due_text(order.due_at)}前处理"
+        tail = f"。限{_due_text(order.due_at)}前"
     content = " ".join(redact(order.content).split()).rstrip("。.")
     text = head + content + tail
     if sms_parts(text) <= 1:
