@@ -27,7 +27,7 @@ from app.domain.knowledge import Article, SearchHit, find_spans, mark, query_wor
 from ui.messages import explain
 
 DEBOUNCE_MS = 150
-MAX_HITS = 30
+MAX_HITS = 20
 _OPEN, _CLOSE = "\ue001", "\ue002"        # span markers, never typed, put in before escaping
 MARK_STYLE = "background-color:#ffe082;color:#000"
 
@@ -78,13 +78,36 @@ class HitsModel(QAbstractListModel):
 
 
 class HtmlDelegate(QStyledItemDelegate):
-    """Paints an item's HtmlRole text (highlights) in the list."""
+    """Paints an item's HtmlRole text (highlights) in the list.
+
+    Laying out rich text is the costly part of a keystroke (the view asks for
+    every row's size hint several times), so each row's document is laid out
+    once per width and kept until the model is reset."""
+
+    def __init__(self, view):
+        super().__init__(view)
+        self._view = view
+        self._docs: dict[tuple[int, int], QTextDocument] = {}
+        self._sizes: dict[tuple[int, int], QSize] = {}
+
+    def forget(self) -> None:
+        self._docs.clear()
+        self._sizes.clear()
+
+    def _width(self, option) -> int:
+        # The viewport's width, not the option's rect: size-hint requests come
+        # with rects of other widths, and each width would lay out again.
+        return max(self._view.viewport().width() - 8, 100)
 
     def _doc(self, option, index) -> QTextDocument:
-        doc = QTextDocument()
-        doc.setDefaultFont(option.font)
-        doc.setHtml(index.data(HitsModel.HtmlRole) or "")
-        doc.setTextWidth(max(option.rect.width() - 8, 100))
+        key = (index.row(), self._width(option))
+        doc = self._docs.get(key)
+        if doc is None:
+            doc = QTextDocument()
+            doc.setDefaultFont(option.font)
+            doc.setHtml(index.data(HitsModel.HtmlRole) or "")
+            doc.setTextWidth(key[1])
+            self._docs[key] = doc
         return doc
 
     def paint(self, painter, option, index):
@@ -103,8 +126,13 @@ class HtmlDelegate(QStyledItemDelegate):
         painter.restore()
 
     def sizeHint(self, option, index):
-        doc = self._doc(option, index)
-        return QSize(int(doc.idealWidth()) + 8, int(doc.size().height()) + 4)
+        key = (index.row(), self._width(option))
+        size = self._sizes.get(key)
+        if size is None:
+            doc = self._doc(option, index)
+            size = self._sizes[key] = QSize(int(doc.textWidth()) + 8,
+                                            int(doc.size().height()) + 4)
+        return size
 
 
 class KnowledgePage(QWidget):
@@ -131,9 +159,13 @@ class KnowledgePage(QWidget):
         self.results = QListView()
         self.results.setObjectName("kbResults")
         self.results.setModel(self.model)
-        self.results.setItemDelegate(HtmlDelegate(self.results))
+        self.delegate = HtmlDelegate(self.results)
+        self.results.setItemDelegate(self.delegate)
+        self.model.modelAboutToBeReset.connect(self.delegate.forget)
         self.results.setWordWrap(True)
         self.results.setUniformItemSizes(False)
+        # A scroll bar coming and going would change the width and lay every row out again.
+        self.results.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOn)
         self.detail = QTextBrowser()
         self.detail.setObjectName("kbArticle")
         self.detail.setOpenExternalLinks(False)
