@@ -29,7 +29,7 @@ import logging
 import time
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QPlainTextEdit, QPushButton, QSplitter, QTextBrowser,
@@ -60,30 +60,41 @@ def consulting_judges(directory):
     return [e for e in directory.entries("consulting_judge") if e.court == main]
 
 
-def delivery_problem(tr, code: int, reason: str, who: str) -> str:
+def delivery_problem(code: int, reason: str, who: str) -> str:
     """Why a MESSAGE did not reach the other desk, in a clerk's words."""
+    status = f"{code} {reason}".strip()
     if code == 480:
-        return tr("%1 is not signed in at the moment. Try another consulting judge, "
-                  "or send again later.").replace("%1", who)
+        return QCoreApplication.translate(
+            "Consult", "%1 is not signed in at the moment. Try another consulting judge, "
+                       "or send again later.").replace("%1", who)
     if code == 404:
-        return tr("%1 is not known to the phone system. Check the number, "
-                  "or call IT staff.").replace("%1", who)
+        return QCoreApplication.translate(
+            "Consult", "%1 is not known to the phone system. Check the number, "
+                       "or call IT staff.").replace("%1", who)
     if code in (0, 408, 503):
-        return tr("The phone server did not answer. Check the network, then send again.")
+        return QCoreApplication.translate(
+            "Consult", "The phone server did not answer. Check the network, then send again.")
     if code in (401, 403, 407):
-        return tr("The phone server refused the message (%1). Call IT staff.").replace(
-            "%1", f"{code} {reason}".strip())
-    return tr("Not delivered (%1). Send again, or call IT staff if it goes on.").replace(
-        "%1", f"{code} {reason}".strip())
+        return QCoreApplication.translate(
+            "Consult", "The phone server refused the message (%1). Call IT staff."
+        ).replace("%1", status)
+    return QCoreApplication.translate(
+        "Consult", "Not delivered (%1). Send again, or call IT staff if it goes on."
+    ).replace("%1", status)
 
 
-def unreadable_text(tr, e: ConsultMessageError, sender: str) -> str:
-    why = {
-        "not_judge": tr("it does not come from a consulting judge"),
-        "too_long": tr("it is too long"),
-        "bad_version": tr("it was sent by another version of the desktop"),
-    }.get(e.code, tr("its content is damaged"))
-    return tr("Unreadable message from %1: %2.").replace("%1", sender or "?").replace("%2", why)
+def unreadable_text(e: ConsultMessageError, sender: str) -> str:
+    """An unreadable consult message, as listed on the page."""
+    if e.code == "not_judge":
+        why = QCoreApplication.translate("Consult", "it does not come from a consulting judge")
+    elif e.code == "too_long":
+        why = QCoreApplication.translate("Consult", "it is too long")
+    elif e.code == "bad_version":
+        why = QCoreApplication.translate("Consult", "it was sent by another version of the desktop")
+    else:
+        why = QCoreApplication.translate("Consult", "its content is damaged")
+    return QCoreApplication.translate("Consult", "Unreadable message from %1: %2.").replace(
+        "%1", sender or "?").replace("%2", why)
 
 
 class ConsultPage(QWidget):
@@ -289,7 +300,7 @@ class ConsultPage(QWidget):
         uid, action, judge = item
         who = self._judge_name(judge)
         if not 200 <= code < 300:
-            problem = delivery_problem(self.tr, code, reason, who)
+            problem = delivery_problem(code, reason, who)
             self._delivery[uid] = "failed"
             self._failed[uid] = (judge, action, problem)
             self.status.setText(problem)
@@ -333,7 +344,7 @@ class ConsultPage(QWidget):
         try:
             got = self.service.receive(body, from_uri)
         except ConsultMessageError as e:
-            text = unreadable_text(self.tr, e, sender)
+            text = unreadable_text(e, sender)
             self._unreadable.append((time.time(), text))
             self.status.setText(text)
             self.refresh()

@@ -126,7 +126,7 @@ class ConsultInbox(QWidget):
         try:
             got = self.service.receive(body, from_uri)
         except ConsultMessageError as e:
-            text = unreadable_text(self.tr, e, sender)
+            text = unreadable_text(e, sender)
             self._unreadable.append((time.time(), text))
             self.status.setText(text)
             self.refresh()
@@ -238,7 +238,7 @@ class ConsultInbox(QWidget):
             self._drafts.pop(uid, None)
         else:
             self._delivery[uid] = "failed"
-            self._problems[uid] = delivery_problem(self.tr, code, reason, who)
+            self._problems[uid] = delivery_problem(code, reason, who)
             self.status.setText(self.tr("The answer is saved but did not reach the seat: %1")
                                 .replace("%1", self._problems[uid]))
         self.refresh(select=uid)
