@@ -123,6 +123,11 @@ def test_dispatch_from_the_linked_case_sends_the_sms(qtbot, db, directory):
     # The division: its SMS goes to the chief's mobile.
     page.recipient.setCurrentIndex(1)
     assert page.mobile.text() == CHIEF_MOBILE
+
+    # The next caller: their number, not the last caller's name.
+    ctx.on_call(CallSnapshot(call_id=7, sip_call_id="x", direction=CallDirection.INCOMING,
+                             phase=CallPhase.RINGING_IN, peer_uri="", peer_number="13700002222"))
+    assert page.caller_number.text() == "13700002222" and page.caller_name.text() == ""
     page.close()
 
 
@@ -207,9 +212,12 @@ def test_sms_failure_is_shown_and_resend_works(qtbot, db, directory):
     assert page.model.data(page.model.index(0, 6), Qt.ForegroundRole) == QColor(RED)
     orders.gateway = good = LogOnlyGateway()
     page.select_order(page.model.rows[0].id)
+    assert "SMS failed: The SMS centre could not be reached" in page.events.toPlainText()
+    assert "127.0.0.1" not in page.events.toPlainText()          # details stay in the store
     qtbot.mouseClick(page.resend_btn, Qt.LeftButton)
     wait_until(lambda: page.model.rows[0].sms_status is SmsStatus.SENT, what="resent")
     assert len(good.sent) == 1
+    assert f"SMS sent to {JUDGE_MOBILE}, 1 part(s)" in page.events.toPlainText()
     page.close()
 
 
@@ -234,7 +242,7 @@ def test_ladder_highlights_the_next_rung_and_records_attempts(qtbot, db, directo
     ctx.on_call(snap(101, CallPhase.RINGING_OUT, 180, "Ringing"))
     ctx.on_call(snap(101, CallPhase.ENDED, 486, "Busy Here"))
     assert page.next_rung() == 1 and page.ladder_rows[1][3].property("next")
-    assert "busy" in page.ladder_rows[0][2].text()
+    assert page.ladder_rows[0][2].text() == "busy (486)"
     qtbot.mouseClick(page.ladder_rows[1][3], Qt.LeftButton)
     ctx.on_call(snap(102, CallPhase.ENDED, 408, "Request Timeout"))
     assert page.next_rung() == 2 and "Next" in page.ladder_message.text()
@@ -332,6 +340,7 @@ def test_ladder_places_real_calls_in_order_through_kamailio(qtbot, db, directory
     wait_until(lambda: len(page.attempts) == 3 and page.attempts[2].outcome is Outcome.ANSWERED,
                what="chief answered")
     assert "answered" in page.ladder_message.text() and page.next_rung() is None
+    assert [r[2].text() for r in page.ladder_rows] == ["busy (486)", "no answer (487)", "answered"]
     chief.hangup(inv_chief["call"])
     wait_until(lambda: not engine.calls(), what="call ended")
     wait_until(lambda: page.ladder.attempts(case_number=CASE)[-1].ended_at is not None,

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -139,6 +140,7 @@ class WorkOrdersPage(QWidget):
         self._live: dict[int, int] = {}        # engine call id -> attempt id
         self._gave_up: set[int] = set()        # call ids hung up by the ring timeout
         self._link_attempts: list[int] = []    # attempts to tie to the next order
+        self._caller_call_id: int | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sms")
         orders.set_dispatcher(self._dispatch_sms)
         self._smsDone.connect(self._on_sms_done)
@@ -312,12 +314,23 @@ class WorkOrdersPage(QWidget):
         ref = None
         if case_number and self.find_case is not None:
             try:
-                ref = case_ref_of(self.find_case(case_number))
+                found = self.find_case(case_number)
+                ref = case_ref_of(found)
             except Exception as e:      # the case source is down: the seat can still find a judge
                 log.warning("work orders: case %s not resolved: %r", case_number, e)
+            if ref is not None and not ref.court_code:
+                ref = self._with_court_code(ref, getattr(found, "court_name", ""))
         if ref is None and case_number:
             ref = CaseRef(case_number, self.ctx.court or "")
         self._use(ref)
+
+    def _with_court_code(self, ref: CaseRef, court_name: str) -> CaseRef:
+        """A caller-safe view (PartyView) names the court, not its code."""
+        d = self.ctx.directory
+        court = next((c for c in d.courts() if court_name in (c.name, c.short_name)), None) \
+            if d is not None and court_name else None
+        code = court.code if court is not None else (self.ctx.court or "")
+        return CaseRef(ref.case_number, code, ref.division, ref.judge)
 
     def find_judge(self) -> None:
         """Use a judge found in the directory by name or number (no case record needed)."""
@@ -365,8 +378,13 @@ class WorkOrdersPage(QWidget):
         self.mobile.setText(r.phone if r is not None else "")
 
     def _on_current_call(self, s) -> None:
-        if s is not None and not self.caller_number.text():
-            self.caller_number.setText(s.peer_number)
+        """A new caller: their number in the form, the last caller's name gone."""
+        call_id = s.call_id if s is not None else None
+        if call_id == self._caller_call_id:
+            return
+        self._caller_call_id = call_id
+        self.caller_name.clear()
+        self.caller_number.setText(s.peer_number if s is not None else "")
 
     # --- dispatch ----------------------------------------------------------------
     def chosen_urgency(self) -> Urgency:
@@ -441,11 +459,13 @@ class WorkOrdersPage(QWidget):
         if type(outcome).__name__ == "SmsError":
             self._say(self.list_message, self.tr("Work order %1: the SMS was not sent. %2")
                       .replace("%1", str(job.order_id))
-                      .replace("%2", self.sms_error_text(outcome)), ok=False)
+                      .replace("%2", self.sms_error_text(getattr(outcome, "code", ""))),
+                      ok=False)
         self.refresh()
         self._show_events()
 
-    def sms_error_text(self, e) -> str:
+    def sms_error_text(self, code: str) -> str:
+        """The seat's words for an SmsError code (app.adapters.sms)."""
         return {
             "unreachable": self.tr("The SMS centre could not be reached. The order is saved: "
                                    "use Resend SMS later, or phone the judge. If it keeps "
@@ -459,7 +479,7 @@ class WorkOrdersPage(QWidget):
             "bad_number": self.tr("The mobile number is not valid for SMS."),
             "throttled": self.tr("The SMS centre is busy. Use Resend SMS in a minute."),
             "not_configured": self.tr("SMS sending is not set up on this desk. Call IT staff."),
-        }.get(getattr(e, "code", ""), self.tr("The SMS centre gave an unexpected answer. "
+        }.get(code, self.tr("The SMS centre gave an unexpected answer. "
                                                "Call IT staff."))
 
     # --- the list ----------------------------------------------------------------
@@ -523,9 +543,28 @@ class WorkOrdersPage(QWidget):
             return
         lines = [f"<b>{html.escape(o.recipient_name)}</b> {html.escape(o.recipient_phone)}: "
                  f"{html.escape(o.content)}"]
-        lines += [f"{_when(e.at)} {html.escape(self.event_text(e.kind.value))} "
-                  f"{html.escape(e.actor)} {html.escape(e.detail)}" for e in events]
+        lines += [html.escape(self.event_line(e)) for e in events]
         self.events.setHtml("<br>".join(lines))
+
+    def event_line(self, e) -> str:
+        """One event in the seat's words (technical details stay in the store)."""
+        kind, detail = e.kind.value, e.detail or ""
+        text = f"{_when(e.at)} {self.event_text(kind)}"
+        if kind == "sms_sent":
+            to = re.search(r"to (\d+)", detail)
+            parts = re.search(r"(\d+) part", detail)
+            text += " " + self.tr("to %1, %2 part(s)").replace(
+                "%1", to.group(1) if to else "").replace("%2", parts.group(1) if parts else "1")
+        elif kind == "sms_failed":
+            code = detail.split(": ")[1] if detail.count(": ") >= 1 else ""
+            text += ": " + self.sms_error_text(code)
+        elif kind == "reminded":
+            text += " " + (self.tr("(overdue)") if detail == "overdue" else self.tr("(due soon)"))
+        elif kind in ("acknowledged", "done", "cancelled") and detail:
+            text += f": {detail}"
+        if e.actor:
+            text += f" · {e.actor}"
+        return text
 
     def event_text(self, kind: str) -> str:
         return {"created": self.tr("created"), "sms_sent": self.tr("SMS sent"),
@@ -580,8 +619,10 @@ class WorkOrdersPage(QWidget):
         for i, (rung, who, result, btn) in enumerate(self.ladder_rows):
             a = last.get(self.steps[i].number)
             if a is not None:
+                code = re.search(r"\b[3-6]\d\d\b", a.reason or "")
                 text = self.outcome_text(a.outcome)
-                result.setText(f"{text} {a.reason}".strip())
+                result.setText(f"{text} ({code.group(0)})" if code else text)
+                result.setToolTip(a.reason)
                 result.setStyleSheet(f"color:{GREEN if a.outcome is Outcome.ANSWERED else RED}"
                                      if a.finished else "color:#555")
             else:
