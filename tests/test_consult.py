@@ -103,6 +103,9 @@ def test_ask_receive_answer_promote(store, kb):
         judge_side.answer(q.uid, "  ", by="廖鹏")
     assert e.value.code == "empty_answer"
 
+    with pytest.raises(ConsultMessageError) as e:       # an answer is not for the judge's desk
+        judge_side.receive(answer_body, sender=f"sip:{JUDGE}@127.0.0.1", accept="question")
+    assert e.value.code == "not_for_this_desk"
     with pytest.raises(ConsultMessageError) as e:       # not from a consulting judge
         seat_side.receive(answer_body, sender="sip:9001@127.0.0.1")
     assert e.value.code == "not_judge"
@@ -340,6 +343,8 @@ def test_malformed_answers_are_shown_as_unreadable_and_the_next_one_works(
                          answered_at=T0)
     stranger.message(to, encode_answer(good), CONTENT_TYPE)       # not a consulting judge
     judge.message(to, "纯文本消息", "text/plain")                    # not ours: ignored
+    judge.message(to, encode_question(ConsultQuestion(                 # not for a seat: ignored
+        uid="uidstray0001", question="?", channel=Channel.WRITTEN, asked_at=T0)), CONTENT_TYPE)
     wait_until(lambda: sum("Unreadable" in page.list.topLevelItem(i).text(1)
                            for i in range(page.list.topLevelItemCount())) == 4,
                what="four unreadable rows")
@@ -349,6 +354,9 @@ def test_malformed_answers_are_shown_as_unreadable_and_the_next_one_works(
     judge.message(to, encode_answer(good), CONTENT_TYPE)
     wait_until(lambda: page.service.get(uid).status is ConsultStatus.ANSWERED, what="answer")
     wait_until(lambda: "廖鹏" in _row(page, uid).text(2), what="answer listed")
+    assert page.service.get("uidstray0001") is None
+    assert sum("Unreadable" in page.list.topLevelItem(i).text(1)
+               for i in range(page.list.topLevelItemCount())) == 4
 
 
 def test_not_delivered_keeps_the_question_and_sends_again(seat, seat_page, peer, kamailio, qtbot):

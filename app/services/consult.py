@@ -171,11 +171,16 @@ class ConsultService:
 
     # --- both sides ---------------------------------------------------------------
 
-    def receive(self, body: str, sender: str = "") -> Received:
+    def receive(self, body: str, sender: str = "", accept: str | None = None) -> Received:
         """Take in a received MESSAGE body; ConsultMessageError if unreadable
-        or not acceptable (then nothing is stored)."""
+        or not acceptable (then nothing is stored). ``accept`` ("question" on
+        the judge's desk, "answer" on a seat's) refuses the other kind with the
+        code ``not_for_this_desk``."""
         number = number_of(sender) if sender else ""
         msg = decode(body)
+        kind = "question" if isinstance(msg, QuestionMessage) else "answer"
+        if accept is not None and kind != accept:
+            raise ConsultMessageError("not_for_this_desk", f"a {kind} is not for this desk")
         if isinstance(msg, QuestionMessage):
             q = msg.question
             if number:

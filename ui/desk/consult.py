@@ -342,8 +342,11 @@ class ConsultPage(QWidget):
             return
         sender = number_of(from_uri)
         try:
-            got = self.service.receive(body, from_uri)
+            got = self.service.receive(body, from_uri, accept="answer")
         except ConsultMessageError as e:
+            if e.code == "not_for_this_desk":   # a question: the judge's inbox takes it
+                log.info("consult question from %s ignored on a seat's desk", sender)
+                return
             text = unreadable_text(e, sender)
             self._unreadable.append((time.time(), text))
             self.status.setText(text)
@@ -352,8 +355,6 @@ class ConsultPage(QWidget):
         except Exception as e:  # the store failed: say so
             self.status.setText(explain(e))
             return
-        if got.kind != "answer":
-            return  # a question sent to a seat: the consult inbox's business
         q = got.question
         self.status.setText(self.tr("%1 answered: %2").replace("%1", q.answered_by or sender)
                             .replace("%2", q.question[:40]))

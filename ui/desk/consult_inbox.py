@@ -124,8 +124,10 @@ class ConsultInbox(QWidget):
             return
         sender = number_of(from_uri)
         try:
-            got = self.service.receive(body, from_uri)
+            got = self.service.receive(body, from_uri, accept="question")
         except ConsultMessageError as e:
+            if e.code == "not_for_this_desk":   # an answer: a seat's page takes it
+                return
             text = unreadable_text(e, sender)
             self._unreadable.append((time.time(), text))
             self.status.setText(text)
@@ -133,8 +135,6 @@ class ConsultInbox(QWidget):
             return
         except Exception as e:
             self.status.setText(explain(e))
-            return
-        if got.kind != "question":
             return
         q = got.question
         if got.transfer:
