@@ -11,6 +11,7 @@ attempts are checked.
 """
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 import pytest
@@ -152,6 +153,17 @@ def test_judge_found_by_name_without_a_case_record(qtbot, db, directory):
     page.find_judge()
     assert page.recipient.count() == 2 and page.mobile.text() == CHIEF_MOBILE
     assert [s.number for s in page.steps] == [CHIEF, OFFICE]      # the chief heard it herself
+    page.close()
+
+
+def test_a_caller_safe_case_view_is_enough(qtbot, db, directory):
+    """find_case may return the PartyView of a verified lookup (court name, no code)."""
+    from app.domain.cases import party_view
+    view = party_view(CaseRepository().by_number(CASE))
+    page, ctx, _, _ = make_page(qtbot, directory)
+    page.find_case = lambda number: view if number == CASE else None
+    ctx.link_case(CASE)
+    assert page.ref.court_code == "bjgy" and [s.number for s in page.steps] == [JUDGE, OFFICE, CHIEF]
     page.close()
 
 
@@ -309,7 +321,7 @@ def test_ladder_places_real_calls_in_order_through_kamailio(qtbot, db, directory
     page, ctx, orders, _ = make_page(
         qtbot, directory, dial=lambda n, h=None: engine.make_call(n, h), engine=engine,
         ring_timeout_s=2.0)
-    page.ladder.clock = __import__("time").time              # real time for real calls
+    page.ladder.clock = time.time                  # real time for real calls
     ctx.link_case(CASE)
     judge, office, chief = (ladder_peers[u] for u in (JUDGE, OFFICE, CHIEF))
     marks = {u: a.mark() for u, a in ladder_peers.items()}
