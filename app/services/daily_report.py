@@ -31,6 +31,10 @@ from app.domain.wrap_up import WrapUpCategory, WrapUpRecord
 
 FONT_STACK = ('"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", '
               '"PingFang SC", "WenQuanYi Micro Hei", "SimSun", sans-serif')
+# For the PDF: a Latin font first, the CJK fonts for the Chinese. Qt's PDF
+# writer gave Noto CJK's digits and Latin letters no text mapping (copying or
+# searching "2026" in the PDF found nothing); a Latin font carries them.
+PDF_FONT_STACK = '"DejaVu Sans", "Arial", "Liberation Sans", ' + FONT_STACK
 
 
 class ReportStore(Protocol):
@@ -153,8 +157,10 @@ class DailyReportService:
 
     # --- HTML -----------------------------------------------------------------------
 
-    def render_html(self, report: DailyReport, labels: ReportLabels | None = None) -> str:
-        return render_html(report, labels or ReportLabels(), self._court_name)
+    def render_html(self, report: DailyReport, labels: ReportLabels | None = None, *,
+                    font_stack: str = FONT_STACK, font_pt: float = 10.5) -> str:
+        return render_html(report, labels or ReportLabels(), self._court_name,
+                           font_stack=font_stack, font_pt=font_pt)
 
     def export_html(self, report: DailyReport, path: Path | str,
                     labels: ReportLabels | None = None) -> Path:
@@ -174,22 +180,34 @@ def _e(text) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _table(table_id: str, headers: list[str], rows: list[list], numeric_from: int = 99) -> str:
-    out = [f'<table id="{table_id}" border="1" cellspacing="0" cellpadding="4">', "<tr>"]
-    out += [f"<th>{_e(h)}</th>" for h in headers]
+def _table(table_id: str, headers: list[str], rows: list[list], numeric_from: int = 99,
+           nowrap: tuple[int, ...] = (), widths: list[int] | None = None) -> str:
+    """One table; numbers right-aligned; the ``nowrap`` columns kept on one
+    line (court names, times: so a narrow PDF page does not stack them).
+    ``widths``: column widths in percent of the page, for tables of text."""
+    width = ' width="100%"' if widths else ""
+    out = [f'<table id="{table_id}" border="1" cellspacing="0" cellpadding="4"{width}>', "<tr>"]
+    out += [f'<th width="{widths[i]}%">{_e(h)}</th>' if widths else f"<th>{_e(h)}</th>"
+            for i, h in enumerate(headers)]
     out.append("</tr>")
     for row in rows:
         cells = []
         for i, cell in enumerate(row):
-            align = ' class="n" align="right"' if i >= numeric_from else ""
-            cells.append(f"<td{align}>{_e(cell)}</td>")
+            if i >= numeric_from:
+                attrs = ' class="n" align="right"'
+            elif i in nowrap:
+                attrs = ' nowrap style="white-space:nowrap"'
+            else:
+                attrs = ""
+            cells.append(f"<td{attrs}>{_e(cell)}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</table>")
     return "\n".join(out)
 
 
 def render_html(report: DailyReport, labels: ReportLabels,
-                court_name: Callable[[str], str] = lambda c: c) -> str:
+                court_name: Callable[[str], str] = lambda c: c, *,
+                font_stack: str = FONT_STACK, font_pt: float = 10.5) -> str:
     """A self-contained HTML page of ``report`` in ``labels``' words."""
     L = labels
 
@@ -201,7 +219,7 @@ def render_html(report: DailyReport, labels: ReportLabels,
     add(f'<!DOCTYPE html>\n<html lang="{_e(L.language)}"><head><meta charset="utf-8">')
     add(f"<title>{_e(L.title)} {report.day.isoformat()}</title>")
     add("<style>"
-        f"body{{font-family:{FONT_STACK};font-size:10.5pt;color:#111;margin:1.5em;}}"
+        f"body{{font-family:{font_stack};font-size:{font_pt:g}pt;color:#111;margin:1.5em;}}"
         "h1{font-size:16pt;margin:0 0 .2em 0;} h2{font-size:12.5pt;margin:1.2em 0 .4em 0;"
         "border-bottom:1px solid #999;} table{border-collapse:collapse;margin:.3em 0;}"
         "th,td{border:1px solid #888;padding:3px 6px;vertical-align:top;}"
@@ -223,22 +241,26 @@ def render_html(report: DailyReport, labels: ReportLabels,
         [L.outgoing, report.outgoing], [L.outgoing_answered, report.outgoing_answered],
     ], numeric_from=1))
 
-    # By court
+    # By court: the outcomes, then the categories (two narrow tables print
+    # better than one wide one).
     add(f"<h2>{_e(L.by_court)}</h2>")
-    cats = list(CATEGORY_ORDER)
-    headers = [L.court, L.incoming, L.answered, L.missed, L.rejected, L.outgoing] + \
-        [L.categories.get(c, str(c)) for c in cats]
     rows = [[court(r.court), r.incoming, r.answered, r.missed, r.rejected, r.outgoing]
-            + [r.categories.get(c, 0) for c in cats] for r in report.by_court]
+            for r in report.by_court]
     rows.append([L.total, report.incoming, report.answered, report.missed, report.rejected,
-                 report.outgoing] + [report.by_category.get(c, 0) for c in cats])
-    add(_table("by-court", headers, rows, numeric_from=1))
+                 report.outgoing])
+    add(_table("by-court", [L.court, L.incoming, L.answered, L.missed, L.rejected, L.outgoing],
+               rows, numeric_from=1, nowrap=(0,)))
 
-    # By category
     add(f"<h2>{_e(L.by_category)}</h2>")
+    cats = list(CATEGORY_ORDER)
     add(_table("by-category", [L.category, L.calls],
                [[L.categories.get(c, str(c)), report.by_category.get(c, 0)] for c in cats],
                numeric_from=1))
+    rows = [[court(r.court)] + [r.categories.get(c, 0) for c in cats] for r in report.by_court
+            if any(r.categories.get(c, 0) for c in cats)]
+    rows.append([L.total] + [report.by_category.get(c, 0) for c in cats])
+    add(_table("court-categories", [L.court] + [L.categories.get(c, str(c)) for c in cats],
+               rows, numeric_from=1, nowrap=(0,), widths=[28] + [12] * len(cats)))
 
     # By outcome
     add(f"<h2>{_e(L.by_outcome)}</h2>")
@@ -254,14 +276,16 @@ def render_html(report: DailyReport, labels: ReportLabels,
         add(_table("escalations", [L.time, L.seat, L.case, L.rung, L.name, L.number, L.outcome],
                    [[_hm(e.at), e.seat, e.case_number, L.word(e.rung), e.name, e.number,
                      L.word(e.outcome) + (f" ({e.reason})" if e.reason else "")]
-                    for e in report.escalations]))
+                    for e in report.escalations], nowrap=(0, 1),
+                   widths=[9, 8, 22, 15, 14, 12, 20]))
     else:
         add(f"<p>{_e(L.none)}</p>")
     add(f"<h2>{_e(L.work_orders)}</h2>")
     if report.work_orders:
         add(_table("work-orders", [L.time, L.case, L.court, L.recipient, L.urgency, L.status],
                    [[_hm(w.created_at), w.case_number, court(w.court), w.recipient_name,
-                     L.word(w.urgency), L.word(w.status)] for w in report.work_orders]))
+                     L.word(w.urgency), L.word(w.status)] for w in report.work_orders],
+                   nowrap=(0,), widths=[9, 22, 22, 19, 14, 14]))
     else:
         add(f"<p>{_e(L.none)}</p>")
 
@@ -272,7 +296,8 @@ def render_html(report: DailyReport, labels: ReportLabels,
                                  L.answered_by],
                    [[_hm(q.asked_at), q.seat_name or q.seat, court(q.court), q.case_number,
                      q.question, q.answer or L.not_answered_yet, q.answered_by]
-                    for q in report.questions]))
+                    for q in report.questions], nowrap=(0,),
+                   widths=[8, 8, 13, 12, 24, 24, 11]))
     else:
         add(f"<p>{_e(L.none)}</p>")
 
@@ -282,7 +307,8 @@ def render_html(report: DailyReport, labels: ReportLabels,
         add(_table("missed", [L.time, L.caller, L.court, L.seats, L.outcome, L.reason],
                    [[_hm(c.started_at), c.peer_number, court(c.court), ", ".join(c.seats),
                      L.outcomes.get(c.outcome, c.outcome.value), c.reason]
-                    for c in report.missed_calls]))
+                    for c in report.missed_calls], nowrap=(0, 1),
+                   widths=[9, 16, 24, 13, 13, 25]))
     else:
         add(f"<p>{_e(L.none)}</p>")
     add(f"<h2>{_e(L.abandoned_calls)}</h2>")

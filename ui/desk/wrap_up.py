@@ -20,7 +20,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QGridLayout, QHBoxLayout,
                                QLabel, QLineEdit, QPlainTextEdit, QPushButton, QRadioButton,
                                QVBoxLayout, QWidget)
@@ -176,7 +176,7 @@ class WrapUpPage(QWidget):
         cur = self.ctx.current_call
         if self._shown is None or cur is None:
             return
-        record, call_id = self._pending[self._shown]
+        _, call_id = self._pending[self._shown]
         if call_id == cur.call_id and not self.case_number.text().strip():
             self.case_number.setText(number)
 
