@@ -9,8 +9,9 @@ passwords to a plain or weakly obfuscated file (keyrings.alt's Plaintext and
 friends) are refused the same way: a password is never written to a file by
 this desk.
 
-``HOTLINE_SIP_PASSWORD`` in the environment overrides the stored password
-(automation, kiosks); it is read, never stored.
+``HOTLINE_SIP_PASSWORD`` in the environment overrides the stored password of
+SIP accounts (automation, kiosks); it is read, never stored. Other entries
+(the SMS gateway's, ``smpp://HOST:PORT``) are never overridden by it.
 
 Entries: service ``hotline12368``, user name ``USER@SERVER`` (one entry per
 account on a server).
@@ -88,7 +89,7 @@ class SecretStore:
     # -- the port
     def get_password(self, server: str, user: str) -> str:
         env = os.environ.get(ENV_PASSWORD)
-        if env:
+        if env and "://" not in server:   # SIP accounts only, never e.g. smpp://host:port
             return env
         key = _entry(server, user)
         if self._kr is not None:

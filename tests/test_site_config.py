@@ -101,6 +101,9 @@ def test_secret_store_uses_the_os_store_when_there_is_one(monkeypatch):
     assert st.get_password("srv", "8001") == "from-env"  # automation override
     st.delete_password("srv", "8001")
     assert kr.d == {}
+    # The SIP override never stands in for another service's secret (the SMS gateway).
+    st.set_password("smpp://127.0.0.1:2775", "court", "smpp-pw")
+    assert st.get_password("smpp://127.0.0.1:2775", "court") == "smpp-pw"
 
 
 def test_secret_store_falls_back_to_memory_without_a_backend(monkeypatch):
