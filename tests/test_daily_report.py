@@ -424,3 +424,26 @@ def test_report_figures_match_the_calls_made(store, seat, peer, kamailio, direct
         assert int(next(l.split()[-1] for l in pages.splitlines() if l.startswith("Pages:"))) >= 1
     else:  # pragma: no cover - poppler-utils not installed
         assert data.rstrip().endswith(b"%%EOF")
+
+
+# ------------------------------------------------------------- the page alone
+def test_page_says_what_went_wrong_and_keeps_the_report(store, directory, qtbot, tmp_path):
+    from app.storage.db import close_database
+    from ui.desk.context import DeskContext
+    from ui.desk.report import ReportPage
+    page = ReportPage(DeskContext(seat="8901", court="bjgy", directory=directory),
+                      DailyReportService(ReportRepository(), directory=directory))
+    qtbot.addWidget(page)
+    assert not page.export_pdf_btn.isEnabled() and page.export_pdf(tmp_path / "x.pdf") is None
+    r = page.build(DAY)
+    assert r is not None and r.incoming == 0 and page.export_pdf_btn.isEnabled()
+    assert "None." in page.view.toPlainText() or "无" in page.view.toPlainText()
+    assert page.export_html(tmp_path / "missing" / "r.html") is None
+    assert "could not be written" in page.message.text()
+    assert page.export_pdf(tmp_path / "missing" / "r.pdf") is None
+    assert "could not be written" in page.message.text()
+    assert page.export_pdf(tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    assert not list(tmp_path.glob("*.part"))
+    close_database()                       # the store goes away: say so, keep the report
+    assert page.build(DAY) is None
+    assert "could not be built" in page.message.text() and page.report is r
