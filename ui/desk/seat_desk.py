@@ -87,10 +87,36 @@ class SeatDesk:
         self.caller = CallerPage(self.ctx, self.lookup, self.screen_pop)
         self.pages = [self.caller]
         self.ctx.add_page(self.caller, QCoreApplication.translate("SeatDesk", "Caller && case"))
+        self.work_orders = self._work_orders_page(desk)
         window.screen_pop = self.pop_html
         # The caller page comes to the front when a call is offered.
         self.ctx.currentCallChanged.connect(self._front_on_new_call)
         self._front_call: int | None = None
+
+    def _work_orders_page(self, desk):
+        """Work orders to judges (SMS through the site's gateway) and the urgent ladder."""
+        from app.adapters.sms import gateway_from_settings
+        from app.domain.work_orders import DuePolicy
+        from app.services.escalation import EscalationService
+        from app.services.work_orders import WorkOrderService
+        from app.storage.case_repo import CaseRepository
+        from app.storage.workorder_repo import WorkOrderRepository
+        from ui.desk.work_orders import WorkOrdersPage
+        values = dict(desk.site.values) if desk.site is not None else {}
+        orders = WorkOrderService(WorkOrderRepository(),
+                                  gateway_from_settings(values, getattr(desk, "secrets", None)),
+                                  directory=desk.directory, due_policy=DuePolicy.from_settings(values))
+        ladder = EscalationService(WorkOrderRepository(), desk.directory)
+        cases = CaseRepository()
+
+        def find_case(number: str):
+            seen = next((v for v in self.caller.views if v.case_number == number), None)
+            return seen or cases.by_number(number)
+        ring_s = float(values.get("work_order_ring_timeout_s") or 30)
+        page = WorkOrdersPage(self.ctx, orders, ladder, find_case=find_case, ring_timeout_s=ring_s)
+        self.pages.append(page)
+        self.ctx.add_page(page, QCoreApplication.translate("SeatDesk", "Work orders && escalation"))
+        return page
 
     def pop_html(self, s: CallSnapshot) -> str:
         pop = self.screen_pop.pop(s.peer_number, call_started_at=s.started_at)
