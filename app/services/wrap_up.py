@@ -25,6 +25,7 @@ caller keeps the record.
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 from typing import Callable, Protocol
@@ -32,6 +33,9 @@ from typing import Callable, Protocol
 from app.domain.calls import CallPhase, CallSnapshot
 from app.domain.seat_state import SeatState, SeatStateMachine
 from app.domain.wrap_up import WrapUpError, WrapUpRecord, draft_for_call, validate
+from app.storage.db import StorageError
+
+log = logging.getLogger(__name__)
 
 
 class WrapUpStore(Protocol):
@@ -77,7 +81,12 @@ class WrapUpService:
         """The record to show for a call: the saved one if any, else a draft."""
         draft = draft_for_call(snapshot, seat=self.seat, court=self.court,
                                case_number=case_number, notes=notes)
-        saved = self.repo.for_call(snapshot.sip_call_id, self.seat) if snapshot.sip_call_id else None
+        try:
+            saved = self.repo.for_call(snapshot.sip_call_id, self.seat) \
+                if snapshot.sip_call_id else None
+        except StorageError as exc:    # the form opens anyway; saving will say why
+            log.warning("wrap-up of %s not read: %s", snapshot.sip_call_id, exc)
+            saved = None
         if saved is not None:
             return replace(saved, direction=snapshot.direction)
         return draft
