@@ -54,7 +54,7 @@ class Messaging:
     """Out-of-dialog SIP MESSAGE for `SipEngine`."""
 
     def _init_messaging(self) -> None:
-        self._msg_buddies: "OrderedDict[str, MessageBuddy]" = OrderedDict()
+        self._msg_buddies: OrderedDict[str, MessageBuddy] = OrderedDict()
         self._msg_inflight: list[tuple[int, str, str]] = []  # (id, target uri, body)
         self._next_msg_id = 1
 

@@ -542,3 +542,55 @@ def test_call_before_its_context_and_a_transfer_without_the_header(
     assert "9003" in inbox.banner.text()
     assert inbox.list.currentItem().data(0, Qt.UserRole) == "uidxfer00001"
     assert "transfer of the caller" in inbox.context.toPlainText()
+
+
+def test_the_longest_messages_cross_the_server(seat, peer, kamailio):
+    """A question and an answer at the send limit (SEND_LIMIT bytes of UTF-8) go
+    through Kamailio both ways with digest credentials, the judge over UDP;
+    one character more is refused before anything is stored or sent."""
+    from app.domain.consult import SEND_LIMIT
+    judge = peer(JUDGE)
+    got = Recorder(seat.messageReceived)
+    done = Recorder(seat.messageFinished)
+
+    def fill(make, encode):
+        """The message with the longest text that still encodes."""
+        n = 1
+        while True:
+            try:
+                encode(make(n + 1))
+            except ConsultMessageError:
+                return make(n)
+            n += 1
+
+    q = fill(lambda n: ConsultQuestion(uid="uidlong00001", question="问" * n,
+                                        channel=Channel.WRITTEN, asked_at=T0, seat=SEAT),
+             encode_question)
+    body = encode_question(q)
+    assert SEND_LIMIT - 3 < len(body.encode()) <= SEND_LIMIT
+    with pytest.raises(ConsultMessageError) as e:
+        encode_question(ConsultQuestion(**{**q.__dict__, "question": q.question + "问"}))
+    assert e.value.code == "too_long" and e.value.excess > 0
+    mid = seat.send_message(JUDGE, body, CONTENT_TYPE)
+    ev = judge.wait_event(event="message", timeout=10)
+    assert decode(ev["body"]).question == q
+    wait_until(lambda: done.items, what="delivered")
+    assert done.items[-1][:2] == (mid, 200)
+    a = fill(lambda n: AnswerMessage(uid=q.uid, answer="答" * n, by="廖鹏", answered_at=T0),
+             encode_answer)
+    judge.message(f"sip:{SEAT}@127.0.0.1:{kamailio.udp_port}", encode_answer(a), CONTENT_TYPE)
+    wait_until(lambda: got.items, what="long answer at the seat")
+    assert decode(got.items[-1][2]) == a
+
+
+def test_too_long_to_send_is_refused_with_how_much_to_cut(store, kb):
+    svc = ConsultService(ConsultRepository(), kb, clock=lambda: T0, new_uid=_uids())
+    with pytest.raises(ConsultError) as e:
+        svc.ask("问" * 600, notes="记" * 600, seat=SEAT)
+    assert e.value.code == "too_long" and 200 < e.value.excess < 400
+    assert svc.questions() == []                      # nothing stored
+    q, _ = svc.ask("问" * 300, notes="记" * 300, seat=SEAT)
+    with pytest.raises(ConsultError) as e:
+        svc.answer(q.uid, "答" * 1200, by="廖鹏")
+    assert e.value.code == "too_long"
+    assert svc.get(q.uid).status is ConsultStatus.OPEN

@@ -34,12 +34,19 @@ VERSION = 1
 TYPE_QUESTION = "consult.question"
 TYPE_ANSWER = "consult.answer"
 
-MAX_BODY = 16_000          # characters of JSON; a MESSAGE stays one SIP request
-MAX_QUESTION = 2_000
-MAX_NOTES = 2_000
-MAX_ANSWER = 4_000
+# pjsip refuses to send a request longer than PJSIP_MAX_PKT_LEN (4,000 bytes in
+# the wheel; "Message too long"): headers with digest credentials take about
+# 700-900, so a body we send is at most SEND_LIMIT bytes of UTF-8, about 900
+# Chinese characters for question and notes together. Received bodies may be
+# longer (another desk over TCP), up to MAX_BODY characters.
+SEND_LIMIT = 2_800
+MAX_BODY = 16_000
+MAX_QUESTION = 3_000
+MAX_NOTES = 3_000
+MAX_ANSWER = 3_000
 MAX_SHORT = 200            # names, numbers, case numbers, categories
 MAX_LEGAL_BASIS = 1_000
+ECHO_QUESTION = 120        # characters of the question echoed in an answer
 _UID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
@@ -100,12 +107,14 @@ class AnswerMessage:
 
 class ConsultMessageError(ValueError):
     """A body that is not a readable consult message. ``code`` is stable:
-    not_json, not_object, wrong_type, bad_version, missing, bad_field, too_long."""
+    not_json, not_object, wrong_type, bad_version, missing, bad_field, too_long.
+    For too_long when encoding, ``excess`` is how many bytes must go."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, excess: int = 0):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.excess = excess
 
 
 # --- encoding --------------------------------------------------------------------------
@@ -126,9 +135,16 @@ def encode_answer(a: AnswerMessage) -> str:
 
 
 def _dump(body: dict) -> str:
+    """JSON that fits one SIP request and reads back as it was (else ConsultMessageError)."""
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    if len(text) > MAX_BODY:
-        raise ConsultMessageError("too_long", "the message is too long to send")
+    size = len(text.encode("utf-8"))
+    if size > SEND_LIMIT:
+        raise ConsultMessageError("too_long", f"the message is {size - SEND_LIMIT} bytes "
+                                  "too long to send", excess=size - SEND_LIMIT)
+    try:
+        decode(text)    # never send what the other desk would refuse
+    except ConsultMessageError as e:
+        raise ConsultMessageError("bad_field", e.message) from e
     return text
 
 

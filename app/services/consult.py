@@ -32,9 +32,8 @@ from typing import Callable, Iterable, Protocol
 
 from app.domain.calls import number_of
 from app.domain.consult import (AnswerMessage, Channel, ConsultMessageError,
-                                ConsultQuestion, ConsultStatus, QuestionMessage, MAX_ANSWER,
-                                MAX_NOTES, MAX_QUESTION, decode, encode_answer,
-                                encode_question)
+                                ConsultQuestion, ConsultStatus, ECHO_QUESTION,
+                                QuestionMessage, decode, encode_answer, encode_question)
 from app.domain.knowledge import Article, parse_tags
 
 
@@ -49,12 +48,24 @@ class ConsultStore(Protocol):
 
 class ConsultError(ValueError):
     """A request the service refuses. ``code``: empty_question, too_long,
-    empty_answer, unknown_question, no_knowledge_base."""
+    empty_answer, unknown_question, no_knowledge_base. For too_long, ``excess``
+    is about how many characters to cut (Chinese: 3 bytes each)."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, excess: int = 0):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.excess = excess
+
+
+def _encoded(encode, *args, **kw) -> str:
+    try:
+        return encode(*args, **kw)
+    except ConsultMessageError as e:
+        if e.code != "too_long":
+            raise ConsultError("invalid", e.message) from e
+        raise ConsultError("too_long", "the text is too long to send in one message",
+                           excess=max(1, -(-e.excess // 3))) from e
 
 
 @dataclass(frozen=True)
@@ -89,14 +100,12 @@ class ConsultService:
         question, notes = question.strip(), notes.strip()
         if not question:
             raise ConsultError("empty_question", "type the question first")
-        if len(question) > MAX_QUESTION or len(notes) > MAX_NOTES:
-            raise ConsultError("too_long", "the question or the notes are too long")
         now = self._clock()
         q = ConsultQuestion(uid=self._new_uid(), question=question, channel=channel,
                             asked_at=now, seat=seat, seat_name=seat_name, court=court,
                             caller_number=caller_number, case_number=case_number,
                             notes=notes, updated_at=now)
-        body = encode_question(q, transfer=transfer)
+        body = _encoded(encode_question, q, transfer=transfer)
         return self._store.add(q), body
 
     def question_body(self, uid: str, transfer: bool = False) -> str:
@@ -158,15 +167,14 @@ class ConsultService:
         text = text.strip()
         if not text:
             raise ConsultError("empty_answer", "type the answer first")
-        if len(text) > MAX_ANSWER:
-            raise ConsultError("too_long", "the answer is too long")
         q = self._store.get(uid)
         if q is None:
             raise ConsultError("unknown_question", "that question is not in the store")
         now = self._clock()
-        msg = AnswerMessage(uid=uid, answer=text, by=by, answered_at=now, question=q.question,
-                            category=category.strip(), legal_basis=legal_basis.strip())
-        body = encode_answer(msg)
+        msg = AnswerMessage(uid=uid, answer=text, by=by, answered_at=now,
+                            question=q.question[:ECHO_QUESTION], category=category.strip(),
+                            legal_basis=legal_basis.strip())
+        body = _encoded(encode_answer, msg)
         return self._store.record_answer(uid, text, by, now), body
 
     # --- both sides ---------------------------------------------------------------

@@ -488,7 +488,9 @@ class ConsultPage(QWidget):
         code = getattr(e, "code", None)
         texts = {
             "empty_question": self.tr("Type the question first."),
-            "too_long": self.tr("The question or the notes are too long; shorten them."),
+            "too_long": self.tr("The question and the notes are too long to send in one "
+                                "message: shorten them by about %1 characters.").replace(
+                                    "%1", str(getattr(e, "excess", 0) or 1)),
             "unknown_question": self.tr("That question is no longer in the store."),
             "no_knowledge_base": self.tr("This desk has no knowledge base."),
         }

@@ -352,7 +352,9 @@ class ConsultInbox(QWidget):
         code = getattr(e, "code", None)
         texts = {
             "empty_answer": self.tr("Type the answer first."),
-            "too_long": self.tr("The answer is too long; shorten it."),
+            "too_long": self.tr("The answer is too long to send in one message: shorten it "
+                                "by about %1 characters.").replace(
+                                    "%1", str(getattr(e, "excess", 0) or 1)),
             "unknown_question": self.tr("That question is no longer in the store."),
         }
         if type(e).__name__ == "ConsultError" and code in texts:
