@@ -391,6 +391,7 @@ def test_pages_show_only_what_each_desk_may_see(repo, directory, qtbot):
     assert "Call the caller back first" in a_page.message.text()
     a_page.outcome.setCurrentIndex(a_page.outcome.findData(CallbackOutcome.REACHED))
     qtbot.mouseClick(a_page.record_cb_btn, Qt.LeftButton)
+    assert "call back Caller reached" in a_page.detail.toPlainText()   # in words, not codes
     qtbot.mouseClick(a_page.close_btn, Qt.LeftButton)
     final = service(JUDGE, directory).get(about_a.id)
     assert final.status is ComplaintStatus.CLOSED and final.caller_reached

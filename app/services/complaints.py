@@ -257,7 +257,7 @@ class ComplaintService:
         check_callback(complaint)
         outcome = CallbackOutcome(outcome)
         now = self.clock()
-        text = outcome.value + (f": {detail}" if detail else "")
+        text = outcome.value + (f": {detail}" if detail else "")   # "<outcome>[: detail]"
         return self.repo.change(
             complaint.id, self.viewer, expected=complaint.status,
             changes={"callback_at": now, "callback_outcome": outcome, "updated_at": now},
@@ -268,7 +268,7 @@ class ComplaintService:
         complaint = self._acting(complaint_id)
         check_close(complaint, reason)
         now = self.clock()
-        detail = (reason or "").strip() or "caller reached"
+        detail = (reason or "").strip()      # empty: closed after reaching the caller
         return self._move(complaint, ComplaintStatus.CLOSED, EventKind.CLOSED, detail[:500],
                           closed_at=now)
 

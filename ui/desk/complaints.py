@@ -392,9 +392,22 @@ class ComplaintsPage(QWidget):
         lines.append("<ul>")
         for x in events:
             lines.append(f"<li>{e(_when(x.at))} {e(x.actor)} {e(ev.get(x.kind, x.kind.value))}"
-                         f" {e(self._court_name(x.detail) if x.kind is EventKind.DISPATCHED else x.detail)}</li>")
+                         f" {e(self._event_detail(x))}</li>")
         lines.append("</ul>")
         self.detail.setHtml("\n".join(lines))
+
+    def _event_detail(self, x) -> str:
+        """An event's detail in the seat's words where it is a code."""
+        if x.kind is EventKind.DISPATCHED:
+            return self._court_name(x.detail)
+        if x.kind is EventKind.CALLBACK:
+            code, _, rest = x.detail.partition(":")
+            try:
+                text = self._outcome_texts()[CallbackOutcome(code.strip())]
+            except ValueError:
+                return x.detail
+            return f"{text} {rest.strip()}".strip()
+        return x.detail
 
     def _act(self, action) -> Complaint | None:
         c = self._current()
@@ -449,7 +462,7 @@ class ComplaintsPage(QWidget):
 
     def _record_callback_by_hand(self) -> None:
         outcome = self.outcome.currentData()
-        self._act(lambda cid: self.service.record_callback(cid, outcome, "recorded by hand"))
+        self._act(lambda cid: self.service.record_callback(cid, outcome))
 
     # --- notices --------------------------------------------------------------------------------
 
