@@ -1,11 +1,28 @@
 """The embedded default platform: everything a new user needs on one machine.
 
-Starts the project's Kamailio on loopback with every account of the
-directory, an echo test line (9196, plays the caller's voice back), the
-consulting judge's line (answers with a tone) and a demo caller that phones
-the seat shortly after start and then now and again. Plain Python: uses the
-Kamailio launcher and headless pjsua2 agents in their own processes (the
-pjsua2 wheel allows one endpoint per process).
+Starts the project's Kamailio on loopback with every account of the directory
+and the hotline queues (one per court, routing.cfg), an echo test line (9196,
+plays the caller's voice back) and the consulting judge's line (answers with
+a tone). ``start_simulation`` then brings the platform to life:
+
+* the other seats of the 23 courts (deploy/demo_seats.py) register, go ready,
+  are offered queued calls by Kamailio, answer, talk a few seconds, hang up,
+  wrap up and are ready again;
+* a caller generator (deploy/demo_callers.py) dials 12368 and the
+  sub-platforms' numbers with the day's shape, a working day compressed into
+  ``day_minutes`` (15 by default);
+* the user's own seat (8001 by default) is a member of the main platform's
+  queue like its colleagues, and the main platform keeps only a few simulated
+  seats on duty, so calls queue up and reach the user as soon as they are
+  ready.
+
+The user's seat is also listed as a supervisor of the demo's queue server, so
+the wallboard's overflow controls (which send with the seat's account) work.
+
+Plain Python: uses the Kamailio launcher, headless pjsua2 agents in their own
+processes for the echo and judge lines, the stdlib SIP UA for the simulated
+seats and sipp for the callers. Everything listens on 127.0.0.1 only and
+:meth:`DemoPlatform.stop` ends every process it started.
 
 Demo passwords are derived from the number ("demo-<number>"): fine on a
 loopback demo, never for a real platform.
@@ -18,12 +35,14 @@ from pathlib import Path
 
 from app.domain.accounts import AccountSettings, Transport
 from app.domain.directory import Directory
+from app.domain.routing import MAIN_NUMBER, queues_from_directory, supervisors_from_directory
 from deploy.kamailio.launcher import KamailioServer, SipUser
 
 log = logging.getLogger(__name__)
 
 ECHO_NUMBER = "9196"
-DEMO_CALLER = "13800138000"
+MAIN_SHARE = 0.5            # of the calls dial 12368; the rest a court's own number
+DEMO_MAX_WAIT_S = 120       # then the queue's fallback (480)
 
 
 def demo_password(number: str) -> str:
@@ -31,25 +50,30 @@ def demo_password(number: str) -> str:
 
 
 class DemoPlatform:
-    def __init__(self, workdir: Path, directory: Directory, seat: str = "8001",
-                 first_call_after: float = 20.0, call_every: float = 120.0,
-                 with_caller: bool = True):
+    def __init__(self, workdir: Path, directory: Directory, seat: str = "8001", *,
+                 day_minutes: float = 15.0, calls_per_day: float = 260.0, start_hour: float = 9.0,
+                 main_active: int = 3, with_seats: bool = True, with_callers: bool = True,
+                 with_lines: bool = True, seed: int = 12368):
+        from deploy.demo_callers import DayShape
         self.workdir = Path(workdir)
         self.directory = directory
         self.seat = seat
-        self.first_call_after = first_call_after
-        self.call_every = call_every
-        self.with_caller = with_caller
-        from deploy.demo_seats import queue_user
-        numbers = {n for n, _ in directory.accounts()} | {ECHO_NUMBER, DEMO_CALLER, seat}
-        numbers |= {queue_user(c.code) for c in directory.courts()}
+        self.shape = DayShape(calls_per_day=calls_per_day, day_minutes=day_minutes,
+                              start_hour=start_hour)
+        self.main_active = main_active
+        self.with_seats, self.with_callers, self.with_lines = with_seats, with_callers, with_lines
+        self.seed = seed
+        self.queues = queues_from_directory(directory, max_wait_s=DEMO_MAX_WAIT_S)
+        numbers = {n for n, _ in directory.accounts()} | {ECHO_NUMBER, seat}
         self.server = KamailioServer(
             self.workdir / "kamailio",
-            users=[SipUser(n, demo_password(n)) for n in sorted(numbers)])
+            users=[SipUser(n, demo_password(n)) for n in sorted(numbers)],
+            queues=self.queues,
+            supervisors=sorted(set(supervisors_from_directory(directory)) | {seat}))
         self.agents = []
-        self.simulation = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.simulation = None      # SimulatedSeats
+        self.callers = None         # CallerGenerator
+        self._lock = threading.Lock()
 
     def seat_settings(self, number: str | None = None) -> AccountSettings:
         n = number or self.seat
@@ -70,46 +94,63 @@ class DemoPlatform:
         return a
 
     def start(self) -> None:
+        """The server, the echo line and the consulting judge's line."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.server.start()
+        if not self.with_lines:
+            return
         self._agent("echo", ECHO_NUMBER, auto_answer=200, mode="echo")
         judges = self.directory.entries("consulting_judge")
         if judges:
             self._agent("judge", judges[0].number, auto_answer=200, mode="tone", tone_hz=440)
-        if self.with_caller:
-            self.caller = self._agent("caller", DEMO_CALLER, mode="tone", tone_hz=700)
-            self._thread = threading.Thread(target=self._caller_loop, name="demo-caller", daemon=True)
-            self._thread.start()
 
-    def start_simulation(self, speed: float = 1.0) -> None:
-        """Every other seat and every queue, alive (published presence)."""
-        from deploy.demo_seats import SimulatedPlatform
-        self.simulation = SimulatedPlatform(
-            (self.server.host, self.server.udp_port), f"{self.server.host}", self.directory,
-            exclude={self.seat}, password=demo_password, speed=speed)
-        self.simulation.start()
+    def start_simulation(self, speed: float | None = None) -> None:
+        """The other seats answering, and the callers (see the module docstring).
+        ``speed`` overrides the seats' time compression (default: the day's)."""
+        from deploy.demo_callers import CallerGenerator
+        from deploy.demo_seats import SimulatedSeats
+        with self._lock:
+            if self.with_seats and self.simulation is None:
+                self.simulation = SimulatedSeats(
+                    self.server, self.server.host, self.directory, exclude={self.seat},
+                    password=demo_password, speed=speed or self.shape.speed,
+                    main_active=self.main_active, seed=self.seed)
+                if not self.simulation.start():
+                    log.warning("demo: not every simulated seat registered")
+            if self.with_callers and self.callers is None:
+                self.callers = CallerGenerator(
+                    (self.server.host, self.server.udp_port), self.workdir / "callers",
+                    self.call_mix(), self.shape, seed=self.seed)
+                self.callers.start()
 
-    def _caller_loop(self):
-        wait = self.first_call_after
-        while not self._stop.wait(wait):
-            wait = self.call_every
-            try:
-                target = f"sip:{self.seat}@{self.server.host}:{self.server.tcp_port};transport=tcp"
-                call = self.caller.call(target)
-                # Hang up after a minute if the seat is still talking (or never answered).
-                if self._stop.wait(60):
-                    return
-                try:
-                    self.caller.hangup(call)
-                except Exception:
-                    pass
-            except Exception as e:  # the demo goes on; the log says why
-                log.info("demo caller: %s", e)
+    def call_mix(self) -> list[tuple[str, float]]:
+        """(number, share of calls): 12368 first, then each court's own number
+        in proportion to its seats."""
+        subs = [(q.number, max(1, len(q.members))) for q in self.queues if q.number != MAIN_NUMBER]
+        total = sum(n for _, n in subs) or 1
+        return [(MAIN_NUMBER, MAIN_SHARE)] + [(num, (1 - MAIN_SHARE) * n / total) for num, n in subs]
+
+    def status(self) -> str:
+        """One line for the log: the demo's clock and what happened so far."""
+        parts = []
+        if self.callers is not None:
+            from deploy.demo_callers import clock_text
+            s = self.callers.stats
+            parts.append(f"demo clock {clock_text(self.callers.clock())}: {s.started} calls, "
+                         f"{self.callers.in_flight()} in progress")
+        if self.simulation is not None:
+            parts.append(f"{self.simulation.answered} answered by simulated seats, "
+                         f"{self.simulation.ready_count()} seats ready")
+        return "; ".join(parts) or "demo platform idle"
 
     def stop(self) -> None:
-        self._stop.set()
-        if self.simulation is not None:
-            self.simulation.stop()
+        with self._lock:
+            callers, self.callers = self.callers, None
+            sim, self.simulation = self.simulation, None
+        if callers is not None:
+            callers.stop()
+        if sim is not None:
+            sim.stop()
         for a in self.agents:
             try:
                 a.stop(timeout=3)
