@@ -31,9 +31,9 @@ from datetime import datetime
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPlainTextEdit, QPushButton, QSplitter, QTextBrowser,
-                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSplitter,
+                               QTextBrowser, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from app.domain.calls import CallDirection, CallPhase, number_of
 from app.domain.consult import CONTENT_TYPE, Channel, ConsultMessageError, ConsultStatus
@@ -160,6 +160,9 @@ class ConsultPage(QWidget):
         self.list.setObjectName("consultList")
         self.list.setRootIsDecorated(False)
         self.list.setHeaderLabels([self.tr("Asked"), self.tr("Question"), self.tr("Status")])
+        self.list.header().setStretchLastSection(False)
+        self.list.header().setSectionResizeMode(1, QHeaderView.Stretch)
+        self.list.header().setSectionResizeMode(2, QHeaderView.ResizeToContents)
         self.detail = QTextBrowser()
         self.detail.setObjectName("consultDetail")
         self.resend_btn = QPushButton(self.tr("Send again"))
@@ -197,9 +200,13 @@ class ConsultPage(QWidget):
         split.addWidget(right)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
+        # The seat drags the line between asking and the answers to suit the screen.
+        outer = QSplitter(Qt.Vertical)
+        outer.addWidget(ask)
+        outer.addWidget(split)
+        outer.setStretchFactor(1, 1)
         lay = QVBoxLayout(self)
-        lay.addWidget(ask)
-        lay.addWidget(split, 1)
+        lay.addWidget(outer, 1)
 
         self.send_btn.clicked.connect(lambda: self.ask(Channel.WRITTEN))
         self.call_btn.clicked.connect(lambda: self.ask(Channel.CALL))

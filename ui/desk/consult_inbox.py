@@ -25,8 +25,8 @@ import time
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QPushButton, QSplitter, QTextBrowser,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QPlainTextEdit, QPushButton, QSplitter, QTextBrowser,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from app.domain.calls import CallDirection, CallPhase, number_of
@@ -68,6 +68,8 @@ class ConsultInbox(QWidget):
         self.list.setRootIsDecorated(False)
         self.list.setHeaderLabels([self.tr("Asked"), self.tr("Seat"), self.tr("Question"),
                                    self.tr("Status")])
+        self.list.header().setStretchLastSection(False)
+        self.list.header().setSectionResizeMode(2, QHeaderView.Stretch)
         self.context = QTextBrowser()
         self.context.setObjectName("inboxContext")
         self.answer = QPlainTextEdit()

@@ -121,7 +121,8 @@ class KnowledgeEditor(QWidget):
         split = QSplitter(Qt.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
         QVBoxLayout(self).addWidget(split)
 
         self._filter_timer = QTimer(self)
