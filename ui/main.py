@@ -290,6 +290,8 @@ def main(argv=None) -> int:
         if role in ("judge", "both"):
             roles["judge"] = JudgeRole(desk, settings)
             roles["judge"].window.show()
+            if role == "judge":
+                roles["judge"].desk.show()
         watch = list(roles["seat"].team_model and roles["seat"].team_uris or [])
 
         def on_reg(snap, done=[]):

@@ -87,7 +87,8 @@ class SeatRole:
         # The service desk: caller and case, knowledge base, wrap-up, work orders...
         from ui.desk.seat_desk import SeatDesk
         self.desk = SeatDesk(desk, window, settings, court=court,
-                             seat_name=entry.name if entry else settings.display_name)
+                             seat_name=entry.name if entry else settings.display_name,
+                             machine=self.machine)
 
     def _show_queue(self, court: str) -> None:
         from ui.wallboard.model import fmt_age
@@ -141,6 +142,9 @@ class JudgeRole:
         from ui.wallboard.overflow import OverflowPanel
         self.overflow = OverflowPanel(d.courts(), self.send_command)
         self.window.add_panel(self.overflow)
+        # The judge's desk: consult inbox, knowledge-base editor, complaints, daily report.
+        from ui.desk.judge_desk import JudgeDesk
+        self.desk = JudgeDesk(desk, settings, wallboard=self.window)
 
     def send_command(self, body: str) -> tuple[int, str]:
         """A supervisor's command to the queue server (authenticated MESSAGE);
@@ -175,6 +179,10 @@ class JudgeRole:
             self.feed.attach_direct(self.ua, self.uris)
 
     def close(self):
+        try:
+            self.desk.close()
+        except Exception:
+            log.exception("judge desk not closed cleanly")
         self.feed.flush_store()
         self.overflow.close_pool()
         for ua in (self.ua, self._cmd_ua):

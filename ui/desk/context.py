@@ -48,6 +48,7 @@ class DeskContext(QObject):
         self.current_call: CallSnapshot | None = None
         self.case_number = ""             # linked to the call in hand
         self.notes = ""                   # the seat's notes on the call in hand
+        self.work_order_id: int | None = None   # a work order sent about the call in hand
         if engine is not None:
             engine.callChanged.connect(self.on_call)
 
@@ -62,6 +63,7 @@ class DeskContext(QObject):
                 if cur is None or cur.call_id != s.call_id:
                     self.case_number = ""
                     self.notes = ""
+                    self.work_order_id = None
                 self.current_call = s
                 self.currentCallChanged.emit(s)
         elif cur is not None and cur.call_id == s.call_id:
@@ -73,6 +75,7 @@ class DeskContext(QObject):
         self.current_call = None
         self.case_number = ""
         self.notes = ""
+        self.work_order_id = None
         self.currentCallChanged.emit(None)
 
     @property
@@ -82,6 +85,11 @@ class DeskContext(QObject):
     def link_case(self, case_number: str) -> None:
         self.case_number = case_number
         self.caseLinked.emit(case_number)
+
+    def link_work_order(self, order_id: int) -> None:
+        """A work order was sent about the call in hand (the wrap-up record names it)."""
+        if self.current_call is not None:
+            self.work_order_id = int(order_id)
 
     def dial(self, number: str, headers: dict | None = None) -> int | None:
         if self._dial is None:

@@ -66,7 +66,8 @@ def seed_demo_cases(directory, dest: Path, count: int = DEMO_CASES) -> threading
 class SeatDesk:
     """The desk pages of one seat, in the softphone window's tabs."""
 
-    def __init__(self, desk, window, settings, *, court: str = "", seat_name: str = ""):
+    def __init__(self, desk, window, settings, *, court: str = "", seat_name: str = "",
+                 machine=None):
         from app.services.case_lookup import CaseLookupService
         from app.services.screen_pop import ScreenPopService
         from app.storage.audit_repo import AuditRepository
@@ -87,11 +88,80 @@ class SeatDesk:
         self.caller = CallerPage(self.ctx, self.lookup, self.screen_pop)
         self.pages = [self.caller]
         self.ctx.add_page(self.caller, QCoreApplication.translate("SeatDesk", "Caller && case"))
+        self.wrap_up = self._wrap_up_page(settings, court, machine)
         self.work_orders = self._work_orders_page(desk)
+        self.work_orders.orderCreated.connect(lambda order: self.ctx.link_work_order(order.id))
+        self.knowledge, self.consult = self._knowledge_pages(desk)
+        self.complaints = self._complaints_page(desk)
+        self.report = self._report_page(desk)
         window.screen_pop = self.pop_html
         # The caller page comes to the front when a call is offered.
         self.ctx.currentCallChanged.connect(self._front_on_new_call)
         self._front_call: int | None = None
+
+    def _add(self, page, title: str):
+        self.pages.append(page)
+        self.ctx.add_page(page, title)
+        return page
+
+    def _wrap_up_page(self, settings, court: str, machine):
+        """The record of each call, tied to the seat's wrap-up state."""
+        from app.services.wrap_up import WrapUpService
+        from app.storage.wrapup_repo import WrapUpRepository
+        from ui.desk.wrap_up import WrapUpPage
+        service = WrapUpService(WrapUpRepository(), seat=settings.user, court=court, machine=machine)
+        return self._add(WrapUpPage(self.ctx, service),
+                         QCoreApplication.translate("SeatDesk", "Wrap-up"))
+
+    def _knowledge_pages(self, desk):
+        """Knowledge-base search, and questions to the consulting judge (SIP MESSAGE)."""
+        from app.services.consult import ConsultService
+        from app.services.knowledge_base import KnowledgeBase
+        from app.storage.consult_repo import ConsultRepository
+        from app.storage.kb_repo import KnowledgeRepository
+        from ui.desk.consult import ConsultPage, consulting_judges
+        from ui.desk.knowledge import KnowledgePage
+        repo = KnowledgeRepository()
+        kb = KnowledgeBase(repo)
+        try:   # a new store starts with the starter set on litigation procedure
+            if repo.count() == 0:
+                from app.paths import resource
+                kb.import_file(resource("kb_starter.md"))
+        except Exception:
+            log.exception("starter knowledge base not imported")
+        judges = consulting_judges(desk.directory)
+        service = ConsultService(ConsultRepository(), kb, judges={j.number for j in judges})
+        kb_page = self._add(KnowledgePage(self.ctx, kb),
+                            QCoreApplication.translate("SeatDesk", "Knowledge base"))
+        ask = self._add(ConsultPage(self.ctx, service, judges=judges),
+                        QCoreApplication.translate("SeatDesk", "Ask the consulting judge"))
+        kb_page.askJudgeRequested.connect(
+            lambda text: (ask.start_question(text), self.ctx.bring_forward(ask)))
+        return kb_page, ask
+
+    def _complaints_page(self, desk):
+        """Complaints: filed from a call, dispatched to the court concerned by SIP MESSAGE."""
+        from app.services.complaints import ComplaintService, MessageNotifier, seats_of_court
+        from app.storage.complaint_repo import ComplaintRepository
+        from ui.desk.complaints import ComplaintsPage, viewer_for
+        d = desk.directory
+        engine = desk.engine
+        notifier = MessageNotifier(lambda number, body, ctype: engine.send_message(number, body, ctype),
+                                   seats_of_court(d), exclude=[self.ctx.seat])
+        main = d.main_court()
+        service = ComplaintService(ComplaintRepository(), viewer_for(self.ctx), notifier=notifier,
+                                   known_courts=[c.code for c in d.courts()],
+                                   main_court=main.code if main else "")
+        return self._add(ComplaintsPage(self.ctx, service),
+                         QCoreApplication.translate("SeatDesk", "Complaints"))
+
+    def _report_page(self, desk):
+        from app.services.daily_report import DailyReportService
+        from app.storage.report_repo import ReportRepository
+        from ui.desk.report import ReportPage
+        service = DailyReportService(ReportRepository(), directory=desk.directory)
+        return self._add(ReportPage(self.ctx, service),
+                         QCoreApplication.translate("SeatDesk", "Daily report"))
 
     def _work_orders_page(self, desk):
         """Work orders to judges (SMS through the site's gateway) and the urgent ladder."""
@@ -114,9 +184,7 @@ class SeatDesk:
             return seen or cases.by_number(number)
         ring_s = float(values.get("work_order_ring_timeout_s") or 30)
         page = WorkOrdersPage(self.ctx, orders, ladder, find_case=find_case, ring_timeout_s=ring_s)
-        self.pages.append(page)
-        self.ctx.add_page(page, QCoreApplication.translate("SeatDesk", "Work orders && escalation"))
-        return page
+        return self._add(page, QCoreApplication.translate("SeatDesk", "Work orders && escalation"))
 
     def pop_html(self, s: CallSnapshot) -> str:
         pop = self.screen_pop.pop(s.peer_number, call_started_at=s.started_at)

@@ -161,6 +161,9 @@ class WrapUpPage(QWidget):
         draft = self.service.draft_for(
             s, case_number=self.ctx.case_number if in_hand else "",
             notes=self.ctx.notes if in_hand else "")
+        order_id = getattr(self.ctx, "work_order_id", None) if in_hand else None
+        if order_id and not draft.work_order_id:
+            draft = replace(draft, work_order_id=order_id)
         key = _key(draft, s.call_id)
         if key in self._pending:
             return
