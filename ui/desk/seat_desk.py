@@ -196,6 +196,8 @@ class SeatDesk:
             self.window.tabs.setCurrentWidget(self.caller)
 
     def close(self) -> None:
+        if self.seeding is not None:   # the store closes after this: let the seeding finish
+            self.seeding.join(timeout=15)
         self.window.screen_pop = None
         for p in self.pages:
             idx = self.window.tabs.indexOf(p)

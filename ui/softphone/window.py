@@ -65,14 +65,18 @@ class SoftphoneWindow(QMainWindow):
         self.tabs.setObjectName("bottomTabs")
         self.tabs.addTab(self.history, self.tr("Call history"))
 
-        upper = QSplitter(Qt.Horizontal)
-        upper.addWidget(self.dialpad)
-        upper.addWidget(self.calls)
-        upper.setStretchFactor(1, 2)
-        body = QSplitter(Qt.Vertical)
-        body.addWidget(upper)
+        # The phone on the left (calls over the dial pad), the desk's pages on
+        # the right, where the seat works during the call.
+        phone = QSplitter(Qt.Vertical)
+        phone.setObjectName("phoneColumn")
+        phone.addWidget(self.calls)
+        phone.addWidget(self.dialpad)
+        phone.setStretchFactor(0, 1)
+        body = QSplitter(Qt.Horizontal)
+        body.addWidget(phone)
         body.addWidget(self.tabs)
         body.setStretchFactor(1, 1)
+        body.setSizes([440, 920])
 
         # Shown while a call from another platform's queue is up (a lent or
         # overflow seat answers for the main platform).
@@ -96,7 +100,7 @@ class SoftphoneWindow(QMainWindow):
         lay.addWidget(body, 1)
         lay.addWidget(self.message)
         self.setCentralWidget(central)
-        self.resize(900, 640)
+        self.resize(1360, 820)
 
         self.popup = IncomingCallPopup(self)
         # (CallSnapshot) -> rich text for the popup; set by the seat's desk.
