@@ -260,8 +260,8 @@ def test_kb_search_edit_and_delete(store, starter):
 
 
 QUERIES = ["费", "诉", "上诉", "诉讼费用", "讼费用", "保全 费", "12348", "法律援助", "执行",
-           "开庭 传票", "哈哈哈", "ems", "立案", "证据 期限", "调解", "判决书", "民法典",
-           "第", "x"]
+           "开庭 传票", "哈哈哈", "哈哈", "ems", "立案", "证据 期限", "调解", "判决书", "民法典",
+           "第", "x", "xxxx", "甲乙甲"]
 
 
 def _ranked(repo, query, limit=100):
@@ -273,7 +273,9 @@ def test_kb_ranking_is_the_same_on_both_backends(pg_server, tmp_path, starter):
     order, same scores, for 1-, 2- and 4-character words, several words,
     numbers and latin, with limits that cut the list."""
     extra = [Article(question="测试哈哈哈", answer="哈哈哈哈，笑声。EMS 邮寄 ems2"),
-             Article(question="费费费", answer="费用费用费用")]
+             Article(question="费费费", answer="费用费用费用"),
+             # Long: phrases late in the text, a pasted code as one latin word.
+             Article(question="长文", answer="甲乙" * 10000 + "诉讼费用，上诉。" + "x" * 3000)]
     results = {}
     name = pg_server.new_database(template=pg_server.template)
     try:

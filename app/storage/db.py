@@ -636,24 +636,47 @@ MIGRATIONS: list[Migration] = [
                 updated_at DOUBLE PRECISION NOT NULL
             )""",
             "CREATE INDEX kb_article_category ON kb_article (category)",
-            # The search index (kb_repo.py): the same pre-split bigram/unigram
-            # token strings as SQLite's kb_fts, their token count (BM25's
-            # document length), and a tsvector of those tokens built in Python
-            # (positions in order, fields weighted A question, B tags and
-            # legal basis, C answer) for the GIN index; no text search parser
-            # or dictionary touches Chinese.
+            # The search index (kb_repo.py), one row per article: each field's
+            # normalized text (its runs of Chinese, letters and digits, space
+            # separated) to count a word's occurrences, the token count FTS5
+            # would hold (BM25's document length), and a tsvector of the
+            # field-tagged bigrams, characters and latin words, built in
+            # Python (no text search parser or dictionary touches Chinese),
+            # under a GIN index.
             """CREATE TABLE kb_index (
                 article_id BIGINT PRIMARY KEY REFERENCES kb_article (id) ON DELETE CASCADE,
-                q_bi TEXT NOT NULL,
-                q_uni TEXT NOT NULL,
-                meta_bi TEXT NOT NULL,
-                meta_uni TEXT NOT NULL,
-                a_bi TEXT NOT NULL,
-                a_uni TEXT NOT NULL,
+                q_text TEXT NOT NULL,
+                m_text TEXT NOT NULL,
+                a_text TEXT NOT NULL,
                 ntok INTEGER NOT NULL,
                 doc TSVECTOR NOT NULL
             )""",
             "CREATE INDEX kb_index_doc ON kb_index USING GIN (doc)",
+            # BM25's corpus figures (rows, tokens), kept by trigger so that a
+            # search never counts the whole index.
+            """CREATE TABLE kb_stats (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                n_rows BIGINT NOT NULL,
+                n_tokens BIGINT NOT NULL
+            )""",
+            "INSERT INTO kb_stats (id, n_rows, n_tokens) VALUES (1, 0, 0)",
+            """CREATE FUNCTION kb_stats_count() RETURNS trigger LANGUAGE plpgsql AS $$
+               BEGIN
+                   IF TG_OP = 'INSERT' THEN
+                       UPDATE kb_stats SET n_rows = n_rows + 1, n_tokens = n_tokens + NEW.ntok;
+                   ELSIF TG_OP = 'DELETE' THEN
+                       UPDATE kb_stats SET n_rows = n_rows - 1, n_tokens = n_tokens - OLD.ntok;
+                   ELSIF TG_OP = 'UPDATE' THEN
+                       UPDATE kb_stats SET n_tokens = n_tokens - OLD.ntok + NEW.ntok;
+                   ELSE
+                       UPDATE kb_stats SET n_rows = 0, n_tokens = 0;
+                   END IF;
+                   RETURN NULL;
+               END $$""",
+            """CREATE TRIGGER kb_index_stats AFTER INSERT OR UPDATE OR DELETE ON kb_index
+               FOR EACH ROW EXECUTE FUNCTION kb_stats_count()""",
+            """CREATE TRIGGER kb_index_stats_truncate AFTER TRUNCATE ON kb_index
+               FOR EACH STATEMENT EXECUTE FUNCTION kb_stats_count()""",
         ),
     ),
     # 4: the desk's records: wrap-ups, work orders (with their event log and

@@ -9,21 +9,21 @@ here, the one place that knows its shape.
 
 - **SQLite**: the FTS5 table ``kb_fts`` (rowid = article id), ranked by FTS5's
   ``bm25()`` with per-column weights.
-- **PostgreSQL**: the table ``kb_index`` (one row per article): the same six
-  token strings, their token count, and a ``tsvector`` of the tokens built
-  here (positions in order, a gap between fields and in place of the run
-  separator; weight A for the question, B for tags/category/legal basis, C
-  for the answer) under a GIN index. A query becomes a ``tsquery`` with the
-  same meaning as the FTS5 expression: a 1-character word a lexeme (``:A``
-  for "questions only"), a longer Chinese word the phrase of its bigrams
-  (``<->``: exact substring, never across punctuation), a latin word a prefix
-  (``:*``). The rows it finds are ranked by the very formula of FTS5's
-  ``bm25()`` (k1 = 1.2, b = 0.75, the same weights, idf and average length
-  taken over the index), counting each word's occurrences per field in the
-  token strings, so both backends return the same articles in the same
-  order with the same scores. Limits of ``tsvector`` (positions up to 16,383,
-  256 per lexeme) only touch answers of more than about 8,000 characters,
-  where a phrase late in the answer may be missed.
+- **PostgreSQL**: the table ``kb_index`` (one row per article): each field's
+  normalized text, the article's FTS5 token count, and a ``tsvector`` of its
+  bigrams, characters and latin words, each tagged with its field (``q``
+  question, ``m`` tags/category/legal basis, ``a`` answer), under a GIN
+  index. A query word becomes a ``tsquery`` the index answers exactly: a
+  character or a 2-character word one lexeme per field (``q`` only for the
+  first-keystroke search), a longer word all its bigrams in one field, a
+  latin word a prefix. The candidates are then ranked by the very formula of
+  FTS5's ``bm25()`` (k1 = 1.2, b = 0.75, the same weights; the row count,
+  token total and the articles holding each word taken over the whole index),
+  each word's occurrences counted in the field texts (which also drops a
+  longer word whose bigrams are there but not in a row, as FTS5's phrase
+  does). Both backends return the same articles in the same order with the
+  same scores; a test compares them. No positions are stored, so long
+  answers have no limit.
 """
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
-from app.domain.knowledge import (SENTINEL, Article, fts_query, index_bigrams, index_unigrams,
-                                  query_words)
+from app.domain.knowledge import (SENTINEL, Article, _runs, fts_query, index_bigrams,
+                                  index_unigrams, query_words)
 from app.storage.db import (current_database, insert_returning_id, is_postgres, storage_errors,
                             transaction)
 from app.storage.models import KbArticle
@@ -63,75 +63,94 @@ _ARTICLE_COLUMNS = ("question", "answer", "category", "tags", "legal_basis", "up
 # --- PostgreSQL: kb_index ----------------------------------------------------------------
 
 K1, B = 1.2, 0.75                      # FTS5's bm25() constants
-MAX_POSITION = 16383                   # tsvector's last position
-# kb_index columns in kb_fts order, with their bm25 weight and tsvector weight label.
-PG_FIELDS = (("q_bi", 4.0, "A"), ("q_uni", 4.0, "A"), ("meta_bi", 2.0, "B"),
-             ("meta_uni", 2.0, "B"), ("a_bi", 1.0, "C"), ("a_uni", 1.0, "C"))
-_PG_INSERT_INDEX = ("INSERT INTO kb_index (article_id, q_bi, q_uni, meta_bi, meta_uni, a_bi, "
-                    "a_uni, ntok, doc) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::tsvector)")
+MAX_LATIN = 200                        # characters of a latin word kept as a lexeme
+# The three fields: tag of their lexemes, bm25 weight (as WEIGHTS), text column.
+PG_FIELDS = (("q", 4.0, "q_text"), ("m", 2.0, "m_text"), ("a", 1.0, "a_text"))
+_PG_INSERT_INDEX = ("INSERT INTO kb_index (article_id, q_text, m_text, a_text, ntok, doc) "
+                    "VALUES (%s, %s, %s, %s, %s, %s::tsvector)")
 
 
 def _pg_index_row(article_id: int, article: Article) -> tuple:
-    """The kb_index row: token strings, token count (as FTS5 counts: every
-    space-separated token, separators included) and the tsvector literal."""
-    strings = _fts_row(article_id, article)[1:]
-    positions: dict[str, list[str]] = {}
-    pos = 0
-    for text, (_col, _w, label) in zip(strings, PG_FIELDS):
-        pos += 1                                   # no phrase across two fields
-        for token in text.split():
-            pos += 1
-            if token != SENTINEL:                  # its gap keeps runs apart
-                positions.setdefault(token, []).append(f"{min(pos, MAX_POSITION)}{label}")
-    # Tokens are CJK characters, ASCII letters and digits, or the sentinel:
-    # nothing to quote inside the literal.
-    doc = " ".join(f"'{tok}':{','.join(ps)}" for tok, ps in positions.items())
-    ntok = sum(len(text.split()) for text in strings)
-    return (article_id, *strings, ntok, doc)
+    """The kb_index row: each field's runs (space-separated, with a leading
+    space so that every run starts after one), FTS5's token count of the
+    article, and the tsvector literal of its lexemes: bigrams, characters
+    and latin words tagged with their field (``q诉讼``, ``a费``, ``m122``), so
+    that GIN answers every lookup exactly, without positions or a recheck."""
+    fts = _fts_row(article_id, article)[1:]
+    ntok = sum(len(text.split()) for text in fts)
+    texts, lexemes = [], {}
+    for (tag, _w, _col), bi, uni in zip(PG_FIELDS, fts[0::2], fts[1::2]):
+        texts.append(" " + " ".join(_runs(_FIELD_TEXT[tag](article))))
+        for token in bi.split() + uni.split():
+            if token != SENTINEL:
+                # A lexeme must stay under 2 KB: a very long latin run (a
+                # pasted code) is cut; its prefix still finds it.
+                lexemes[tag + token[:MAX_LATIN]] = None
+    # Tokens are CJK characters, ASCII letters and digits: nothing to quote.
+    doc = " ".join(f"'{lex}'" for lex in lexemes)
+    return (article_id, *texts, ntok, doc)
+
+
+_FIELD_TEXT = {"q": lambda a: a.question, "m": lambda a: _meta(a), "a": lambda a: a.answer}
 
 
 @dataclass(frozen=True)
 class _PgTerm:
-    """One word of the query: its tsquery, the kb_index columns it may match
-    (with their weights) and the token-string pattern counting its hits."""
+    """One word of the query: the tsquery finding the articles that may hold
+    it, the fields it is counted in, and how: the substring to count (a
+    leading space for a latin prefix); ``overlapping`` when the word can
+    overlap itself (哈哈哈), counted by a lookahead; ``exact`` when the
+    tsquery alone proves a hit (else the count must be > 0: a phrase)."""
     tsquery: str
-    columns: tuple[tuple[str, float], ...]
+    fields: tuple[tuple[str, float], ...]
     pattern: str
-    overlapping: bool = False        # the phrase can overlap itself (哈哈哈)
+    overlapping: bool
+    exact: bool
 
 
 def _pg_terms(query: str, narrow: bool) -> list[_PgTerm]:
     """The query's words as PostgreSQL terms; ``narrow``: a 1-character word
     in the questions only (the first-keystroke search, see ``search``)."""
-    bi = tuple((c, w) for c, w, _ in PG_FIELDS if c.endswith("_bi"))
-    uni = (("q_uni", 4.0),) if narrow else tuple(
-        (c, w) for c, w, _ in PG_FIELDS if c.endswith("_uni"))
     terms = []
     for run in query_words(query):
-        if not run.isascii() and len(run) == 1:
-            terms.append(_PgTerm(f"'{run}':A" if narrow else f"'{run}'", uni, " " + run))
-        elif not run.isascii():
-            grams = [run[i:i + 2] for i in range(len(run) - 1)]
-            overlapping = any(grams[k:] == grams[:len(grams) - k]
-                              for k in range(1, len(grams)))
-            terms.append(_PgTerm(" <-> ".join(f"'{g}'" for g in grams), bi,
-                                 " " + " ".join(grams), overlapping))
+        fields = PG_FIELDS[:1] if narrow and len(run) == 1 and not run.isascii() \
+            else PG_FIELDS
+        if run.isascii():
+            per_field = [f"'{tag}{run}':*" for tag, *_ in fields]
+            pattern, overlapping = " " + run, False
+        elif len(run) <= 2:
+            per_field = [f"'{tag}{run}'" for tag, *_ in fields]
+            pattern, overlapping = run, len(run) == 2 and run[0] == run[1]
         else:
-            terms.append(_PgTerm(f"'{run}':*", bi, " " + run))
+            grams = [run[i:i + 2] for i in range(len(run) - 1)]
+            per_field = ["(" + " & ".join(f"'{tag}{g}'" for g in dict.fromkeys(grams)) + ")"
+                         for tag, *_ in fields]
+            pattern = run
+            overlapping = any(run[k:] == run[:-k] for k in range(1, len(run)))
+        terms.append(_PgTerm(" | ".join(per_field), tuple((col, w) for _t, w, col in fields),
+                             pattern, overlapping, exact=len(run) <= 2 or run.isascii()))
     return terms
 
 
 def _pg_count(column: str, term: _PgTerm) -> tuple[str, list]:
-    """SQL counting ``term``'s hits among ``column``'s tokens, and its params.
-
-    Every pattern starts at a token (a leading space), so hits never overlap
-    unless the phrase overlaps itself; those are counted by a lookahead."""
-    text = f"(' ' || i.{column})"
+    """SQL counting ``term``'s occurrences in ``column`` (of kb_index ``i``),
+    as FTS5 counts its phrase instances, and the SQL's parameters."""
     if term.overlapping:
-        return (f"(SELECT count(*) FROM regexp_matches({text}, %s, 'g'))::float8",
+        return (f"(SELECT count(*) FROM regexp_matches(i.{column}, %s, 'g'))::float8",
                 [f"(?={term.pattern})"])
-    return (f"((length({text}) - length(replace({text}, %s, ''))) / length(%s))::float8",
-            [term.pattern, term.pattern])
+    return (f"((length(i.{column}) - length(replace(i.{column}, %s, ''))) "
+            f"/ length(%s))::float8", [term.pattern, term.pattern])
+
+
+def _pg_frequency(term: _PgTerm) -> tuple[str, list]:
+    """FTS5's weighted frequency of ``term`` in an article: the sum over the
+    fields of weight x occurrences."""
+    parts, params = [], []
+    for column, weight in term.fields:
+        sql, p = _pg_count(column, term)
+        parts.append(f"%s::float8 * {sql}")
+        params += [weight, *p]
+    return "(" + " + ".join(parts) + ")", params
 
 
 def _meta(article: Article) -> str:
@@ -292,39 +311,56 @@ class KnowledgeRepository:
         if not terms:
             return []
         db = current_database()
-        with storage_errors():
-            # Corpus figures first (the GIN index counts each word's rows).
-            hits = ", ".join("(SELECT count(*) FROM kb_index WHERE doc @@ %s::tsquery)"
-                             for _ in terms)
-            row = db.execute_sql(
-                f"SELECT count(*), coalesce(sum(ntok), 0), {hits} FROM kb_index",
-                [t.tsquery for t in terms]).fetchone()
+        with storage_errors(), db.atomic():
+            # A common word is in a large share of the articles; the planner
+            # then prefers reading every row's tsvector to the GIN index,
+            # which answers every lookup here exactly, without touching the
+            # rows: keep it on the index. (That makes the plan look costly
+            # enough for JIT compilation: 50-100 ms to save nothing.)
+            db.execute_sql("SET LOCAL enable_seqscan = off")
+            db.execute_sql("SET LOCAL jit = off")
+            # Corpus figures first: rows and tokens kept by trigger, and the
+            # articles holding each word (a phrase's counted where it occurs).
+            hits, params = [], []
+            for term in terms:
+                if term.exact:
+                    hits.append("(SELECT count(*) FROM kb_index WHERE doc @@ %s::tsquery)")
+                    params.append(term.tsquery)
+                else:
+                    f, f_params = _pg_frequency(term)
+                    hits.append(f"(SELECT count(*) FROM kb_index i "
+                                f"WHERE i.doc @@ %s::tsquery AND {f} > 0)")
+                    params += [term.tsquery, *f_params]
+            row = db.execute_sql(f"SELECT n_rows, n_tokens, {', '.join(hits)} FROM kb_stats",
+                                 params).fetchone()
             n_rows, n_tokens = int(row[0]), int(row[1])
             if n_rows == 0:
                 return []
             avgdl = float(n_tokens) / float(n_rows)
-            parts, params = [], []
-            for term, n_hit in zip(terms, row[2:]):
+            freqs, scores, f_params, s_params, phrase = [], [], [], [], []
+            for n, (term, n_hit) in enumerate(zip(terms, row[2:])):
                 idf = math.log((n_rows - int(n_hit) + 0.5) / (int(n_hit) + 0.5))
                 idf = idf if idf > 0.0 else 1e-6
-                f_sql, f_params = [], []
-                for column, weight in term.columns:
-                    count_sql, count_params = _pg_count(column, term)
-                    f_sql.append(f"%s::float8 * {count_sql}")
-                    f_params += [weight, *count_params]
-                f = "(" + " + ".join(f_sql) + ")"
+                f, p = _pg_frequency(term)
+                freqs.append(f"{f} AS f{n}")
+                f_params += p
+                if not term.exact:
+                    phrase.append(f"c.f{n} > 0")
                 # FTS5: idf * ((f * (k1 + 1)) / (f + k1 * (1 - b + b * D / avgdl)))
-                parts.append(f"%s::float8 * (({f} * (%s::float8 + 1.0::float8)) / "
-                             f"({f} + %s::float8 * (1.0::float8 - %s::float8 + "
-                             f"%s::float8 * i.ntok / %s::float8)))")
-                params += [idf, *f_params, K1, *f_params, K1, B, B, avgdl]
+                scores.append(f"%s::float8 * ((c.f{n} * (%s::float8 + 1.0::float8)) / "
+                              f"(c.f{n} + %s::float8 * (1.0::float8 - %s::float8 + "
+                              f"%s::float8 * c.ntok / %s::float8)))")
+                s_params += [idf, K1, K1, B, B, avgdl]
+            # OFFSET 0 keeps each candidate's word counts computed once.
             sql = (
                 "SELECT a.id, a.question, a.answer, a.category, a.tags, a.legal_basis, "
-                "a.updated_by, a.updated_at, s.score FROM "
-                f"(SELECT i.article_id, {' + '.join(parts)} AS score FROM kb_index i "
-                "WHERE i.doc @@ %s::tsquery) AS s "
+                f"a.updated_by, a.updated_at, s.score FROM (SELECT c.article_id, "
+                f"{' + '.join(scores)} AS score FROM (SELECT i.article_id, i.ntok, "
+                f"{', '.join(freqs)} FROM kb_index i WHERE i.doc @@ %s::tsquery OFFSET 0) AS c"
+                f"{' WHERE ' + ' AND '.join(phrase) if phrase else ''}) AS s "
                 "JOIN kb_article AS a ON a.id = s.article_id "
                 "ORDER BY s.score DESC, a.id LIMIT %s")
-            params += [" & ".join(f"({t.tsquery})" for t in terms), int(limit)]
+            params = [*s_params, *f_params, " & ".join(f"({t.tsquery})" for t in terms),
+                      int(limit)]
             rows = db.execute_sql(sql, params).fetchall()
         return [(_row_article(r), float(r[8])) for r in rows]
