@@ -39,6 +39,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import parse_qs, urlsplit
 
 APP_NAME = "hotline12368"
 ENV_PATH = "HOTLINE_SITE_CONFIG"
@@ -60,12 +61,32 @@ KNOWN_KEYS: dict[str, tuple[type, tuple | None]] = {
     "court": (str, None),
     "directory_source": (str, None),
     "language": (str, ("zh_cn", "en", "system")),  # compared lower-case
+    # The shared store: a PostgreSQL URL such as
+    # "postgresql://desk@db.court.gov.cn:5432/hotline?sslmode=verify-full"
+    # (docs/shared_store.md). Without it each desk keeps its own SQLite file.
+    # Never with a password: that is in the OS credential store.
+    "store_dsn": (str, None),
 }
 # Keys of the "account" settings (the rest are desk-wide: role, court, directory).
 ACCOUNT_KEYS = ("server", "user", "display_name", "transport", "outbound_proxy",
                 "domain", "auto_answer")
 
 _SECRET = re.compile(r"password|passwd|secret|credential|token", re.I)
+
+
+def _check_store_dsn(value: str) -> str:
+    """Why ``value`` is not a usable shared-store URL ('' when it is)."""
+    url = urlsplit(value)
+    if url.scheme.lower() not in ("postgresql", "postgres") or not url.netloc \
+            or not url.path.strip("/"):
+        return "expected postgresql://USER@HOST:PORT/DATABASE"
+    if url.password is not None or "password" in parse_qs(url.query):
+        return "it holds a password: passwords belong in the OS credential store"
+    return ""
+
+
+# Key -> a check of the value beyond its type ('' when fine).
+_CHECKS = {"store_dsn": _check_store_dsn}
 
 
 def default_path() -> Path:
@@ -145,6 +166,11 @@ def parse(data: Any, path: Path | None = None) -> SiteConfig:
                 value = value.lower()
         if allowed and value not in allowed:
             problems.append(f"{where}: {key!r} must be one of {', '.join(allowed)}, not {value!r}")
+            continue
+        check = _CHECKS.get(key)
+        problem = check(value) if check and value else ""
+        if problem:
+            problems.append(f"{where}: {key!r} ignored: {problem}")
             continue
         values[key] = value
     locked_raw = data.get("locked", [])

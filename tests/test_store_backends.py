@@ -475,3 +475,18 @@ def test_threads_each_get_their_own_connection(store):
         repo.count()
     t.join()
     assert not errors and repo.count() == 20
+
+
+# --- the site setting -----------------------------------------------------------------------
+
+def test_the_shared_store_is_a_site_setting_without_a_password():
+    from app import site_config
+    good = "postgresql://desk@db.court.gov.cn:5432/hotline?sslmode=verify-full"
+    cfg = site_config.parse({"store_dsn": good, "locked": ["store_dsn"]})
+    assert cfg.ok and cfg.get("store_dsn") == good and cfg.is_locked("store_dsn")
+    for bad in ("postgresql://desk:hunter2@db.court/hotline",
+                "postgresql://desk@db.court/hotline?password=hunter2",
+                "db.court/hotline", "postgresql://db.court", "mysql://desk@db/hotline"):
+        cfg = site_config.parse({"store_dsn": bad})
+        assert cfg.get("store_dsn") is None and len(cfg.problems) == 1, bad
+        assert "store_dsn" in cfg.problems[0] and "hunter2" not in cfg.problems[0]
