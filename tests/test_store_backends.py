@@ -42,7 +42,7 @@ from app.storage.kb_repo import KnowledgeRepository
 from app.storage.models import ALL_MODELS, CaseFile, Setting
 from app.storage.settings_repo import SettingsRepository
 from app.storage.wallboard_repo import WallboardRepository
-from tests.pg_server import free_port
+from tests.pg_server import SUPERUSER, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 3, 2, 10, 0).timestamp()
@@ -490,3 +490,66 @@ def test_the_shared_store_is_a_site_setting_without_a_password():
         cfg = site_config.parse({"store_dsn": bad})
         assert cfg.get("store_dsn") is None and len(cfg.problems) == 1, bad
         assert "store_dsn" in cfg.problems[0] and "hunter2" not in cfg.problems[0]
+
+
+# --- the server set-up in docs/shared_store.md ------------------------------------------------
+
+def _doc_sql(name: str) -> str:
+    text = (ROOT / "docs" / "shared_store.md").read_text(encoding="utf-8")
+    block = text.split(f"<!-- {name} -->", 1)[1].split(f"<!-- /{name} -->", 1)[0]
+    return block.strip().removeprefix("```sql").removesuffix("```")
+
+
+def test_desk_role_with_the_documented_grants(pg_server):
+    """IT's set-up as docs/shared_store.md writes it: owner and desk roles, the
+    owner migrates with ``python -m app.storage``, the desk role may use the
+    rows but not rewrite the audit or change the schema."""
+    def as_(user, dbname, sql, params=None):
+        conn = psycopg2.connect(f"postgresql://{user}@127.0.0.1:{pg_server.port}/{dbname}")
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(sql, params)
+        finally:
+            conn.close()
+
+    superuser = SUPERUSER
+    desk = f"postgresql://hotline_desk@127.0.0.1:{pg_server.port}/hotline"
+    for statement in _doc_sql("superuser-sql").split(";"):
+        if statement.strip():
+            as_(superuser, "postgres", statement)
+    try:
+        as_(superuser, "hotline", _doc_sql("schema-sql"))
+        cli = subprocess.run(
+            [sys.executable, "-m", "app.storage", "--no-password",
+             f"postgresql://hotline_owner@127.0.0.1:{pg_server.port}/hotline"],
+            cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert cli.returncode == 0, cli.stderr
+        assert f"schema {SCHEMA_VERSION}" in cli.stdout
+        as_("hotline_owner", "hotline", _doc_sql("desk-grants-sql"))
+
+        open_database(desk)
+        HistoryRepository(clock=lambda: T0).upsert_from_snapshot(_snap(), AOR)
+        AuditRepository().record(LookupAuditEntry(at=T0, seat="8001", caller_number="",
+                                                  method=LookupMethod.CODE, subject="X",
+                                                  outcome=LookupOutcome.DENIED))
+        kb = KnowledgeRepository(clock=lambda: T0)
+        kb.add(Article(question="诉讼费用怎么交？", answer="网上缴费。"))
+        assert kb.search("缴费")[0][0].question == "诉讼费用怎么交？"
+        SettingsRepository().set("k", 1)
+        with pytest.raises(Exception, match="permission denied"):
+            dbmod.current_database().execute_sql("DELETE FROM case_lookup_audit")
+        with pytest.raises(Exception, match="permission denied"):
+            dbmod.current_database().execute_sql("CREATE TABLE intruder (x int)")
+        close_database()
+        # A desk of a newer version than the store waits for IT's upgrade.
+        as_("hotline_owner", "hotline", "UPDATE schema_version SET version = %s",
+            (SCHEMA_VERSION - 1,))
+        with pytest.raises(StorageError) as err:
+            open_database(desk)
+        assert err.value.code == "server_needs_upgrade"
+    finally:
+        close_database()
+        pg_server.drop_database("hotline")
+        as_(superuser, "postgres", "DROP ROLE IF EXISTS hotline_desk")
+        as_(superuser, "postgres", "DROP ROLE IF EXISTS hotline_owner")

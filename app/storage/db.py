@@ -99,6 +99,8 @@ MESSAGES: dict[str, str] = {
     "server_error": "The shared database server reported an error. Call IT staff.",
     "bad_address": "The shared database address in the site settings is not valid. "
                    "Call IT staff.",
+    "server_needs_upgrade": "The shared database must be upgraded for this version of the "
+                            "desktop. Call IT staff.",
 }
 
 # Tables that stay on the desk's own SQLite file when the store is shared
@@ -983,7 +985,19 @@ def _migrate(db: peewee.Database) -> None:
     if current == SCHEMA_VERSION:
         return
     postgres = is_postgres(db)
-    if postgres:
+    try:
+        _apply(db, current, postgres)
+    except peewee.PeeweeException as exc:
+        if postgres and getattr(_driver_error(exc), "pgcode", "") == "42501":
+            # A desk's role may use the tables but not change them: IT
+            # upgrades with the owner's account (python -m app.storage).
+            raise StorageError("server_needs_upgrade", str(_driver_error(exc)).strip()) \
+                from exc
+        raise
+
+
+def _apply(db: peewee.Database, current: int, postgres: bool) -> None:
+    if postgres and current == 0:
         # Desks starting together: the first takes the lock and creates the
         # version table; the others wait, then find it there.
         with db.atomic():
@@ -1229,3 +1243,36 @@ def close_database() -> None:
             db.close()
     finally:
         database_proxy.initialize(None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m app.storage URL``: create or upgrade the shared store.
+
+    For IT, with the database owner's account (docs/shared_store.md): desks
+    then log in with a role that may read and write rows but not change the
+    schema. The password comes from ``PGPASSWORD``, ``.pgpass`` or a prompt.
+    """
+    import argparse
+    import getpass
+    import os
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m app.storage",
+                                     description="Create or upgrade the shared store.")
+    parser.add_argument("url", help="postgresql://OWNER@HOST:PORT/DATABASE")
+    parser.add_argument("--no-password", action="store_true",
+                        help="never prompt (PGPASSWORD, .pgpass, certificates or trust)")
+    args = parser.parse_args(argv)
+    password = None
+    if not args.no_password and not os.environ.get("PGPASSWORD") and sys.stdin.isatty():
+        password = getpass.getpass("Password of the database owner: ") or None
+    try:
+        before = SCHEMA_VERSION
+        db = open_shared_database(args.url, password=password)
+        print(f"shared store at schema {schema_version(db)} "
+              f"(this build: {before}, {len(db.get_tables())} tables)")
+        close_database()
+        return 0
+    except StorageError as exc:
+        print(f"{exc} [{exc.code}] {exc.detail}", file=sys.stderr)
+        return 1
