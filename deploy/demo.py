@@ -41,7 +41,7 @@ from deploy.kamailio.launcher import KamailioServer, SipUser
 log = logging.getLogger(__name__)
 
 ECHO_NUMBER = "9196"
-MAIN_SHARE = 0.5            # of the calls dial 12368; the rest a court's own number
+MAIN_SHARE = 0.6            # of the calls dial 12368; the rest a court's own number
 DEMO_MAX_WAIT_S = 120       # then the queue's fallback (480)
 
 
@@ -52,7 +52,7 @@ def demo_password(number: str) -> str:
 class DemoPlatform:
     def __init__(self, workdir: Path, directory: Directory, seat: str = "8001", *,
                  day_minutes: float = 15.0, calls_per_day: float = 260.0, start_hour: float = 9.0,
-                 main_active: int = 3, with_seats: bool = True, with_callers: bool = True,
+                 main_active: int = 2, with_seats: bool = True, with_callers: bool = True,
                  with_lines: bool = True, seed: int = 12368):
         from deploy.demo_callers import DayShape
         self.workdir = Path(workdir)
