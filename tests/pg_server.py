@@ -20,6 +20,7 @@ connections a test left open in other threads.
 """
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import pwd
@@ -116,6 +117,8 @@ class PgServer:
                 stdout=log, stderr=subprocess.STDOUT, cwd="/", start_new_session=True)
         finally:
             log.close()
+        # Also on an interpreter exit that skips the fixture's finalizer.
+        atexit.register(self.stop)
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
@@ -134,6 +137,7 @@ class PgServer:
     def stop(self) -> None:
         """Fast shutdown (SIGINT to our postmaster), then remove the directory."""
         proc, self.proc = self.proc, None
+        atexit.unregister(self.stop)
         if proc is not None and proc.poll() is None:
             proc.send_signal(signal.SIGINT)
             try:

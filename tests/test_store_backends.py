@@ -402,6 +402,8 @@ def test_a_dropped_connection_is_replaced(pg_server, pg_target):
     drop_connections()
     assert repo.count() == 1                                  # a read, retried
     drop_connections()
+    assert WallboardRepository().last_known_seats() == []     # a WITH ... SELECT, retried
+    drop_connections()
     repo.upsert_from_snapshot(_snap(sip_call_id="second@host"), AOR)   # BEGIN, retried
     assert repo.count() == 2
     # A write whose connection drops inside the transaction is not retried:

@@ -1102,8 +1102,15 @@ class SharedDatabase(peewee.PostgresqlDatabase):
     """
 
     def _retry_safe(self, sql: str) -> bool:
-        return not self.in_transaction() and \
-            sql.lstrip()[:6].upper() in ("SELECT", "BEGIN")
+        """A statement run on its own that reads only (a query, or a WITH
+        ending in one)."""
+        if self.in_transaction():
+            return False
+        head = sql.lstrip()[:6].upper()
+        if head == "SELECT":
+            return True
+        return head.startswith("WITH") and not any(
+            verb in sql.upper() for verb in ("INSERT", "UPDATE", "DELETE"))
 
     def execute_sql(self, sql, params=None):
         try:
