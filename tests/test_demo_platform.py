@@ -87,8 +87,9 @@ def test_callee_pool_answers_a_queued_call_and_hangs_up(tmp_path):
 
     pool = pub = gen = None
     try:
-        pool = CalleePool(srv, [("8002", "pw8002"), ("8003", "pw8003")], ring_s=0.2, talk_s=0.5,
-                          on_event=on_event)
+        ring = [0.2]
+        pool = CalleePool(srv, [("8002", "pw8002"), ("8003", "pw8003")], ring_s=lambda u: ring[0],
+                          talk_s=0.5, on_event=on_event)
         assert pool.register_all(5)
         pub = PublisherPool((srv.host, srv.udp_port), [("8003", "pw8003")], domain="127.0.0.1")
         pool.set_accepting("8003", True)          # 8002 registered but not ready: never offered
@@ -105,6 +106,17 @@ def test_callee_pool_answers_a_queued_call_and_hangs_up(tmp_path):
         assert kinds == [("ringing", "8003"), ("answered", "8003"), ("ended", "8003")]
         assert ended[0].caller == "13912345678" and ended[0].queue == "bjgy"
         assert ended[0].end_reason == "local-bye" and ended[0].answered > 0
+
+        # a caller who gives up while the seat rings: CANCEL reaches the seat (487)
+        ring[0] = 30.0
+        with lock:
+            events.clear()
+        assert gen.call("12368", caller="13912345679", patience_s=1).wait(15) == 0
+        time.sleep(0.3)
+        with lock:
+            got = [(e, i.user, i.end_reason) for e, i in events]
+        assert got == [("ringing", "8003", ""), ("ended", "8003", "cancelled")]
+        assert pool.calls() == []
     finally:
         for x in (gen, pool, pub):
             if x is not None:
