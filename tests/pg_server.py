@@ -17,6 +17,10 @@ DATABASE`` per test stays cheap.
 Each test gets its own database copied from a template (``new_database``), so
 tests never see each other's rows; ``drop_database`` removes it, forcing out
 connections a test left open in other threads.
+
+A killed test run (SIGKILL, a timeout's ``os._exit``) runs no finalizer: a
+small watchdog process stops the server and removes its directory when the
+process that started it is gone.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -67,6 +72,28 @@ def unavailable_reason() -> str:
     return ""
 
 
+# Run by the watchdog: argv = owner pid, postmaster pid, directory.
+_WATCHDOG = """
+import os, shutil, signal, sys, time
+owner, server, directory = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+while alive(owner):
+    time.sleep(0.5)
+if alive(server):
+    os.kill(server, signal.SIGINT)
+    for _ in range(100):
+        if not alive(server):
+            break
+        time.sleep(0.1)
+shutil.rmtree(directory, ignore_errors=True)
+"""
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -87,6 +114,7 @@ class PgServer:
         self.proc: subprocess.Popen | None = None
         self._as_root = os.geteuid() == 0
         self._counter = 0
+        self._watchdog: subprocess.Popen | None = None
 
     # --- life cycle --------------------------------------------------------------
 
@@ -117,8 +145,13 @@ class PgServer:
                 stdout=log, stderr=subprocess.STDOUT, cwd="/", start_new_session=True)
         finally:
             log.close()
-        # Also on an interpreter exit that skips the fixture's finalizer.
+        # Also on an interpreter exit that skips the fixture's finalizer, and
+        # (the watchdog) when this process is killed.
         atexit.register(self.stop)
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(self.proc.pid),
+             str(self.dir)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, cwd="/", start_new_session=True)
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
@@ -138,6 +171,10 @@ class PgServer:
         """Fast shutdown (SIGINT to our postmaster), then remove the directory."""
         proc, self.proc = self.proc, None
         atexit.unregister(self.stop)
+        watchdog, self._watchdog = self._watchdog, None
+        if watchdog is not None and watchdog.poll() is None:
+            watchdog.terminate()
+            watchdog.wait(timeout=5)
         if proc is not None and proc.poll() is None:
             proc.send_signal(signal.SIGINT)
             try:
