@@ -78,12 +78,31 @@ def install_translator(app: QApplication, lang: str) -> QTranslator | None:
     return None
 
 
+def open_store(site, secrets, data_dir: Path, problems: list[str]):
+    """(database, shared): the shared PostgreSQL store when the site names one
+    (``store_dsn``), else this PC's SQLite file. A shared store that cannot be
+    opened does not stop the desk: it starts on the local file, and a message
+    for the seat is added to ``problems``."""
+    from app.storage.db import StorageError, credential_entry, open_database
+    local = data_dir / "desk.sqlite3"
+    dsn = site.get("store_dsn", "")
+    if not dsn:
+        return open_database(local), False
+    try:
+        pw = secrets.get_password(*credential_entry(dsn)) or None
+        return open_database(dsn, password=pw, local=local), True
+    except StorageError as e:
+        log.error("shared store not opened: %r", e)
+        problems.append(QApplication.translate(
+            "Desk", "Working on this PC's own data for now: %1").replace("%1", explain(e)))
+        return open_database(local), False
+
+
 class Desk:
     """Everything one running desktop owns, torn down in reverse order."""
 
     def __init__(self, args):
         from app.services.call_history import CallHistoryService
-        from app.storage.db import open_database
         from app.storage.history_repo import HistoryRepository
         from app.storage.settings_repo import SettingsRepository
         from sip.engine import SipEngine
@@ -91,21 +110,33 @@ class Desk:
         self.args = args
         self.data_dir = args.data_dir or paths.user_data_dir()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db = open_database(self.data_dir / "desk.sqlite3")
-        self.settings = SettingsRepository()
         self.site = site_config.load()
         self.problems: list[str] = list(self.site.problems)
         self.secrets = SecretStore()
+        self.db, self.shared = open_store(self.site, self.secrets, self.data_dir, self.problems)
+        self.settings = SettingsRepository()
         self.accounts = AccountSetup(self.settings, self.site, self.secrets)
         self.directory = _load_directory(self.site, self.problems)
-        repo = HistoryRepository()
-        repo.close_interrupted()  # rows a kill left open
-        self.history = CallHistoryService(repo)
+        self.history_repo = HistoryRepository()
+        if not self.shared:
+            # Rows a kill left open. On the shared store only this desk's own,
+            # once its account is known (see account_applied).
+            self.history_repo.close_interrupted()
+        self.history = CallHistoryService(self.history_repo)
         self.platform = None
         self.engine = SipEngine(log_dir=paths.log_dir(), sip_trace=args.sip_trace,
                                 bind_address="127.0.0.1" if args.demo else "")
         self.engine.start()
         self.ringer = _make_ringer()
+
+    def account_applied(self, settings: AccountSettings) -> None:
+        """On the shared store, this desk reads and closes only its own calls."""
+        if self.shared:
+            self.history_repo.account = settings.aor
+            try:
+                self.history_repo.close_interrupted()
+            except Exception as e:
+                log.warning("interrupted calls not closed: %r", e)
 
     def account_settings(self) -> AccountSettings | None:
         if self.args.demo:
@@ -283,6 +314,7 @@ def main(argv=None) -> int:
         except Exception as e:
             window.show_problem(explain(e))
             return
+        desk.account_applied(settings)
         for r in roles.values():
             r.close()
         roles.clear()

@@ -28,8 +28,24 @@ def storage_message(code: str) -> str | None:
         "schema_too_new": _t("The data file was written by a newer version of the desktop. "
                              "Install the newer version or call IT staff."),
         "not_open": _t("The data file is not open."),
-        "server_unreachable": _t("The shared database server cannot be reached. What you typed "
-                                 "is kept; try again, or call IT staff if it goes on."),
+        "server_unreachable": _t("The shared database server cannot be reached, so nothing "
+                                 "could be saved or looked up. Try again in a moment; if it "
+                                 "keeps happening, call IT staff."),
+        "server_denied": _t("The shared database server refused this desk. "
+                            "Call IT staff to check the desk's database account."),
+        "server_busy": _t("The shared database server is busy. Try again in a moment; "
+                          "if it keeps happening, call IT staff."),
+        "server_full": _t("The shared database server is out of space, so nothing could be "
+                          "saved. Call IT staff."),
+        "server_read_only": _t("The shared database is read-only at the moment (maintenance), "
+                               "so nothing could be saved. Try again later or call IT staff."),
+        "server_schema_too_new": _t("The shared database was upgraded by a newer version of the "
+                                    "desktop. Install the newer version or call IT staff."),
+        "server_error": _t("The shared database server reported an error. Call IT staff."),
+        "bad_address": _t("The shared database address in the site settings is not valid. "
+                          "Call IT staff."),
+        "server_needs_upgrade": _t("The shared database must be upgraded for this version of the "
+                                   "desktop. Call IT staff."),
         "error": _t("Saving or reading local data failed. Call IT staff."),
     }.get(code)
 
