@@ -74,7 +74,7 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def _runs(text: str) -> list[str]:
+def runs(text: str) -> list[str]:
     return _RUN.findall(normalize(text))
 
 
@@ -85,7 +85,7 @@ def _is_cjk(run: str) -> bool:
 def index_bigrams(text: str) -> str:
     """Space-separated bigrams and latin words, runs split by the sentinel."""
     out: list[str] = []
-    for run in _runs(text):
+    for run in runs(text):
         if _is_cjk(run):
             if len(run) < 2:
                 continue
@@ -99,13 +99,13 @@ def index_bigrams(text: str) -> str:
 
 
 def index_unigrams(text: str) -> str:
-    return " ".join(ch for run in _runs(text) if _is_cjk(run) for ch in run)
+    return " ".join(ch for run in runs(text) if _is_cjk(run) for ch in run)
 
 
 def query_words(query: str) -> list[str]:
     """The runs of a query: what must all match, and what gets highlighted."""
     seen: list[str] = []
-    for run in _runs(query):
+    for run in runs(query):
         if run not in seen:
             seen.append(run)
     return seen

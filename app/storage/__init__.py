@@ -8,7 +8,9 @@ from app.storage.db import (
     SCHEMA_VERSION,
     StorageError,
     close_database,
+    credential_entry,
     open_database,
+    open_shared_database,
 )
 from app.storage.history_repo import HistoryRepository
 from app.storage.settings_repo import SettingsRepository
@@ -17,7 +19,9 @@ __all__ = [
     "SCHEMA_VERSION",
     "StorageError",
     "close_database",
+    "credential_entry",
     "open_database",
+    "open_shared_database",
     "HistoryRepository",
     "SettingsRepository",
 ]

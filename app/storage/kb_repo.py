@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
-from app.domain.knowledge import (SENTINEL, Article, _runs, fts_query, index_bigrams,
+from app.domain.knowledge import (SENTINEL, Article, runs, fts_query, index_bigrams,
                                   index_unigrams, query_words)
 from app.storage.db import (current_database, insert_returning_id, is_postgres, storage_errors,
                             transaction)
@@ -80,7 +80,7 @@ def _pg_index_row(article_id: int, article: Article) -> tuple:
     ntok = sum(len(text.split()) for text in fts)
     texts, lexemes = [], {}
     for (tag, _w, _col), bi, uni in zip(PG_FIELDS, fts[0::2], fts[1::2]):
-        texts.append(" " + " ".join(_runs(_FIELD_TEXT[tag](article))))
+        texts.append(" " + " ".join(runs(_FIELD_TEXT[tag](article))))
         for token in bi.split() + uni.split():
             if token != SENTINEL:
                 # A lexeme must stay under 2 KB: a very long latin run (a
