@@ -66,6 +66,27 @@ KNOWN_KEYS: dict[str, tuple[type, tuple | None]] = {
     # (docs/shared_store.md). Without it each desk keeps its own SQLite file.
     # Never with a password: that is in the OS credential store.
     "store_dsn": (str, None),
+    # The court's case system (app/adapters/case_http.py); without it the desk
+    # looks cases up in the local case directory of the store.
+    "case_source_url": (str, None),
+    "case_source_timeout_s": (int, None),
+    "case_source_cafile": (str, None),
+    # SMS to judges' mobiles (app/adapters/sms.py, docs/work_orders.md). The
+    # SMPP password is in the OS credential store under smpp://HOST:PORT.
+    "sms_gateway": (str, ("log", "smpp")),
+    "sms_smpp_host": (str, None),
+    "sms_smpp_port": (int, None),
+    "sms_smpp_system_id": (str, None),
+    "sms_smpp_system_type": (str, None),
+    "sms_source_addr": (str, None),
+    "sms_smpp_timeout_s": (int, None),
+    # Work orders: due times and the escalation ladder (app/domain/work_orders.py).
+    "work_order_normal_days": (int, None),
+    "work_order_urgent_hours": (int, None),
+    "work_order_due_time": (str, None),          # "HH:MM"
+    "work_order_ring_timeout_s": (int, None),
+    "work_order_holidays": (list, None),         # ["YYYY-MM-DD", ...]
+    "work_order_extra_workdays": (list, None),   # make-up working days
 }
 # Keys of the "account" settings (the rest are desk-wide: role, court, directory).
 ACCOUNT_KEYS = ("server", "user", "display_name", "transport", "outbound_proxy",

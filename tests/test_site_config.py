@@ -308,3 +308,15 @@ def test_site_language_chooses_the_translation(tmp_path, monkeypatch, qapp):
     assert QCoreApplication.translate("CallsPanel", "Answer (F5)") == "Answer (F5)"
     site.write_text(json.dumps({"language": "en"}), encoding="utf-8")
     assert install_translator(qapp, _site_language()) is None
+
+
+def test_desk_service_keys_are_accepted_and_typed():
+    cfg = site_config.parse({"sms_gateway": "SMPP", "sms_smpp_host": "127.0.0.1", "sms_smpp_port": 2775,
+                             "sms_smpp_system_id": "court", "work_order_normal_days": 3,
+                             "work_order_holidays": ["2026-10-01"], "case_source_url": "https://cases",
+                             "case_source_timeout_s": 4})
+    assert cfg.ok, cfg.problems
+    assert cfg.get("sms_gateway") == "smpp" and cfg.get("work_order_holidays") == ["2026-10-01"]
+    bad = site_config.parse({"sms_gateway": "carrier-pigeon", "sms_smpp_port": "2775"})
+    assert bad.get("sms_gateway") is None and bad.get("sms_smpp_port") is None
+    assert len(bad.problems) == 2
