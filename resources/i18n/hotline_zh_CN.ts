@@ -1334,7 +1334,12 @@
 <context>
     <name>Desk</name>
     <message>
-        <location filename="../../ui/main.py" line="127"/>
+        <location filename="../../ui/main.py" line="96"/>
+        <source>Working on this PC&apos;s own data for now: %1</source>
+        <translation>暂时使用本机数据工作：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main.py" line="158"/>
         <source>No sound on this PC: %1 Calls still work; the other side hears silence.</source>
         <translation>本机无法使用声音：%1 通话仍可进行，但对方听不到声音。</translation>
     </message>
