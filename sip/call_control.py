@@ -46,6 +46,7 @@ class CallControl:
         if len(self._calls) >= MAX_CALLS:
             raise SipError("too many calls at once")
         uri = self.account.settings.target_uri(target)
+        self._bury_dead()   # before pjsua picks a slot an ended call may still name
         c = SeatCall(self, self.account, self._new_id(), CallDirection.OUTGOING, peer_uri=uri)
         prm = pj.CallOpParam(True)
         for k, v in (headers or {}).items():

@@ -351,10 +351,13 @@ class SipEngine(CallControl, PresenceWatch, Messaging, QObject):
     def _tick(self):
         if not self._started:
             return
+        # Drop ended calls a turn after their last callback (lifetime rule), and
+        # before pjsua can hand their slot to a new call: a pjsua2 Call keeps its
+        # slot number after the call ends, and destroying it once the slot was
+        # reused would hang up the new call (pjsua reuses slots in turn: 0,1,2,3,0).
+        # With threadCnt 0 only libHandleEvents and make_call allocate slots.
+        self._bury_dead()
         self.ep.libHandleEvents(0)
-        # Drop ended calls a turn after their last callback (lifetime rule).
-        if self._dead:
-            self._dead.clear()
         for cid, c in list(self._calls.items()):
             if c.phase is CallPhase.ENDED:
                 del self._calls[cid]
@@ -368,6 +371,10 @@ class SipEngine(CallControl, PresenceWatch, Messaging, QObject):
                 self._pending.append((self.audioProblem, (msg,)))
         if self._pending:
             self._flush()
+
+    def _bury_dead(self) -> None:
+        if self._dead:
+            self._dead.clear()
 
     def _retune_timer(self):
         if not self._calls:
