@@ -77,6 +77,12 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _CN_NUMERALS = "一二三四五六七八九十"
 
+# The demo's case directory: how many cases and which seed. The desk seeds its
+# store with them (ui/desk/seat_desk.py) and the demo's callers dial from their
+# parties' phones (deploy/demo_callers.py), so both must use these two.
+DEMO_CASES = 60
+DEMO_SEED = 12368
+
 
 @dataclass(frozen=True)
 class DemoCase:

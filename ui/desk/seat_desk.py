@@ -20,11 +20,10 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication
 
 from app.domain.calls import CallSnapshot
+from app.services.demo_cases import DEMO_CASES, DEMO_SEED
 from ui.desk.context import DeskContext
 
 log = logging.getLogger(__name__)
-
-DEMO_CASES = 60
 
 
 def make_case_source(site):
@@ -48,7 +47,7 @@ def seed_demo_cases(directory, dest: Path, count: int = DEMO_CASES) -> threading
     def work():
         from app.services.demo_cases import generate_demo_cases
         try:
-            cases = generate_demo_cases(directory, count)
+            cases = generate_demo_cases(directory, count, seed=DEMO_SEED)
             repo.add_many([c.case for c in cases])
             lines = ["# 12368 demo cases: query code, password, case number, parties (phone)"]
             for c in cases:
