@@ -2005,37 +2005,37 @@
 <context>
     <name>SeatDesk</name>
     <message>
-        <location filename="../../ui/desk/seat_desk.py" line="90"/>
+        <location filename="../../ui/desk/seat_desk.py" line="89"/>
         <source>Caller &amp;&amp; case</source>
         <translation>来电人&amp;&amp;案件</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/seat_desk.py" line="114"/>
+        <location filename="../../ui/desk/seat_desk.py" line="113"/>
         <source>Wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/seat_desk.py" line="135"/>
+        <location filename="../../ui/desk/seat_desk.py" line="134"/>
         <source>Knowledge base</source>
         <translation>知识库</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/seat_desk.py" line="137"/>
+        <location filename="../../ui/desk/seat_desk.py" line="136"/>
         <source>Ask the consulting judge</source>
         <translation>咨询法官</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/seat_desk.py" line="156"/>
+        <location filename="../../ui/desk/seat_desk.py" line="155"/>
         <source>Complaints</source>
         <translation>投诉</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/seat_desk.py" line="164"/>
+        <location filename="../../ui/desk/seat_desk.py" line="163"/>
         <source>Daily report</source>
         <translation>日报</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/seat_desk.py" line="187"/>
+        <location filename="../../ui/desk/seat_desk.py" line="186"/>
         <source>Work orders &amp;&amp; escalation</source>
         <translation>工单&amp;&amp;逐级联系</translation>
     </message>
