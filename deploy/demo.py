@@ -2,15 +2,20 @@
 
 Starts the project's Kamailio on loopback with every account of the directory
 and the hotline queues (one per court, routing.cfg), an echo test line (9196,
-plays the caller's voice back) and the consulting judge's line (answers with
-a tone). ``start_simulation`` then brings the platform to life:
+plays the caller's voice back) and a simulated consulting judge
+(deploy/demo_judge.py: the main court's first consulting judge, 8901, answers
+written consult questions after a few seconds from the starter knowledge base,
+and answers consult calls). ``start_simulation`` then brings the platform to
+life:
 
 * the other seats of the 23 courts (deploy/demo_seats.py) register, go ready,
   are offered queued calls by Kamailio, answer, talk a few seconds, hang up,
   wrap up and are ready again;
 * a caller generator (deploy/demo_callers.py) dials 12368 and the
   sub-platforms' numbers with the day's shape, a working day compressed into
-  ``day_minutes`` (15 by default);
+  ``day_minutes`` (15 by default); 40 % of the callers are parties of the
+  demo's cases (their registered phones), so the seat's screen pop finds
+  their case;
 * the user's own seat (8001 by default) is a member of the main platform's
   queue like its colleagues, and the main platform keeps only a few simulated
   seats on duty, so calls queue up and reach the user as soon as they are
@@ -19,9 +24,9 @@ a tone). ``start_simulation`` then brings the platform to life:
 The user's seat is also listed as a supervisor of the demo's queue server, so
 the wallboard's overflow controls (which send with the seat's account) work.
 
-Plain Python: uses the Kamailio launcher, headless pjsua2 agents in their own
-processes for the echo and judge lines, the stdlib SIP UA for the simulated
-seats and sipp for the callers. Everything listens on 127.0.0.1 only and
+Plain Python: uses the Kamailio launcher, a headless pjsua2 agent in its own
+process for the echo line, the stdlib SIP UA for the simulated seats and the
+judge, and sipp for the callers. Everything listens on 127.0.0.1 only and
 :meth:`DemoPlatform.stop` ends every process it started.
 
 Demo passwords are derived from the number ("demo-<number>"): fine on a
@@ -53,7 +58,7 @@ class DemoPlatform:
     def __init__(self, workdir: Path, directory: Directory, seat: str = "8001", *,
                  day_minutes: float = 15.0, calls_per_day: float = 260.0, start_hour: float = 9.0,
                  main_active: int = 2, with_seats: bool = True, with_callers: bool = True,
-                 with_lines: bool = True, seed: int = 12368):
+                 with_lines: bool = True, with_judge: bool = True, seed: int = 12368):
         from deploy.demo_callers import DayShape
         self.workdir = Path(workdir)
         self.directory = directory
@@ -62,6 +67,7 @@ class DemoPlatform:
                               start_hour=start_hour)
         self.main_active = main_active
         self.with_seats, self.with_callers, self.with_lines = with_seats, with_callers, with_lines
+        self.with_judge = with_judge
         self.seed = seed
         self.queues = queues_from_directory(directory, max_wait_s=DEMO_MAX_WAIT_S)
         numbers = {n for n, _ in directory.accounts()} | {ECHO_NUMBER, seat}
@@ -71,6 +77,7 @@ class DemoPlatform:
             queues=self.queues,
             supervisors=sorted(set(supervisors_from_directory(directory)) | {seat}))
         self.agents = []
+        self.judge = None           # SimulatedJudge
         self.simulation = None      # SimulatedSeats
         self.callers = None         # CallerGenerator
         self._lock = threading.Lock()
@@ -94,15 +101,28 @@ class DemoPlatform:
         return a
 
     def start(self) -> None:
-        """The server, the echo line and the consulting judge's line."""
+        """The server, the echo line and the simulated consulting judge."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.server.start()
-        if not self.with_lines:
+        if self.with_judge:
+            self.start_judge()
+        if self.with_lines:
+            self._agent("echo", ECHO_NUMBER, auto_answer=200, mode="echo")
+
+    def judge_entry(self):
+        """The directory's first consulting judge of the main court, or None."""
+        main = self.directory.main_court().code
+        return next((e for e in self.directory.entries("consulting_judge") if e.court == main), None)
+
+    def start_judge(self) -> None:
+        from deploy.demo_judge import SimulatedJudge
+        e = self.judge_entry()
+        if e is None or self.judge is not None:
             return
-        self._agent("echo", ECHO_NUMBER, auto_answer=200, mode="echo")
-        judges = self.directory.entries("consulting_judge")
-        if judges:
-            self._agent("judge", judges[0].number, auto_answer=200, mode="tone", tone_hz=440)
+        self.judge = SimulatedJudge(self.server, e.number, e.name, demo_password(e.number),
+                                    domain=self.server.host, seed=self.seed)
+        if not self.judge.start(timeout=5):
+            log.warning("demo: the simulated consulting judge %s did not register", e.number)
 
     def start_simulation(self, speed: float | None = None) -> None:
         """The other seats answering, and the callers (see the module docstring).
@@ -118,9 +138,11 @@ class DemoPlatform:
                 if not self.simulation.start():
                     log.warning("demo: not every simulated seat registered")
             if self.with_callers and self.callers is None:
+                from deploy.demo_callers import CASES_FILE, demo_party_phones
                 self.callers = CallerGenerator(
                     (self.server.host, self.server.udp_port), self.workdir / "callers",
-                    self.call_mix(), self.shape, seed=self.seed)
+                    self.call_mix(), self.shape, seed=self.seed,
+                    known_callers=demo_party_phones(self.directory, self.workdir / CASES_FILE))
                 self.callers.start()
 
     def call_mix(self) -> list[tuple[str, float]]:
@@ -141,16 +163,22 @@ class DemoPlatform:
         if self.simulation is not None:
             parts.append(f"{self.simulation.answered} answered by simulated seats, "
                          f"{self.simulation.ready_count()} seats ready")
+        if self.judge is not None:
+            parts.append(f"consulting judge: {len(self.judge.sent)} questions answered, "
+                         f"{self.judge.calls_answered} calls")
         return "; ".join(parts) or "demo platform idle"
 
     def stop(self) -> None:
         with self._lock:
             callers, self.callers = self.callers, None
             sim, self.simulation = self.simulation, None
+            judge, self.judge = self.judge, None
         if callers is not None:
             callers.stop()
         if sim is not None:
             sim.stop()
+        if judge is not None:
+            judge.stop()
         for a in self.agents:
             try:
                 a.stop(timeout=3)

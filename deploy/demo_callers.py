@@ -14,6 +14,12 @@ answered caller stays on the line until the seat hangs up (a real seat is
 given up to ``max_talk_s``). Arrivals are a Poisson process whose rate follows
 the hour; talk times are the seats' business (deploy/demo_seats.py).
 
+Who calls: ``KNOWN_SHARE`` (40 %) of the calls come from the registered phones
+of the demo cases' parties (:func:`demo_party_phones`: the same generation as
+the desk's seeding, app.services.demo_cases DEMO_CASES and DEMO_SEED), so the
+seat's screen pop finds their case; the others from random mobile numbers
+(139...). The number is the From user of sipp's INVITE (``-key caller``).
+
 Everything stays on 127.0.0.1; :meth:`CallerGenerator.stop` ends every sipp.
 """
 from __future__ import annotations
@@ -38,6 +44,36 @@ DAY_END_H = 18
 HOUR_WEIGHTS = (0.05, 0.14, 0.16, 0.13, 0.05, 0.09, 0.14, 0.13, 0.08, 0.03)
 assert len(HOUR_WEIGHTS) == DAY_END_H - DAY_START_H and abs(sum(HOUR_WEIGHTS) - 1) < 1e-9
 PATIENCE_S = (20, 40, 60, 90, 150)     # how long callers wait before hanging up
+KNOWN_SHARE = 0.4                      # of the calls come from parties of the demo's cases
+CASES_FILE = "demo-cases.txt"          # what the desk's seeding wrote (ui/desk/seat_desk.py)
+
+
+def demo_party_phones(directory, cases_file: Path | None = None) -> list[str]:
+    """The registered phones of the parties of the demo's cases, sorted, once each.
+
+    The same generation as the desk's seeding of its store (DEMO_CASES cases,
+    DEMO_SEED; phones do not depend on the password hash's cost, so a cheap one
+    is used). Phones listed in ``cases_file`` (the seeding's demo-cases.txt, if
+    given and present) are added: they are what an older store really holds.
+    """
+    from app.services.demo_cases import DEMO_CASES, DEMO_SEED, generate_demo_cases
+    phones = {p.phone for c in generate_demo_cases(directory, DEMO_CASES, seed=DEMO_SEED,
+                                                   hash_n=2 ** 4)
+              for p in c.case.parties if p.phone}
+    if cases_file is not None:
+        try:
+            text = Path(cases_file).read_text(encoding="utf-8")
+        except OSError:
+            text = ""
+        for line in text.splitlines():
+            fields = line.split("\t")
+            if line.startswith("#") or len(fields) < 4:
+                continue
+            for party in fields[3].split(","):
+                phone = party.strip().rpartition(" ")[2]
+                if phone.isdigit():
+                    phones.add(phone)
+    return sorted(phones)
 
 
 @dataclass
@@ -237,18 +273,21 @@ class CallerGenerator:
     """Calls the hotline numbers with sipp, following ``shape``.
 
     ``numbers``: (number, weight) pairs, e.g. ("12368", 0.55) and each
-    sub-platform's number with the rest.
+    sub-platform's number with the rest. ``known_callers``: numbers that
+    ``known_share`` of the calls come from (the demo cases' parties).
     """
 
     def __init__(self, server_addr: tuple[str, int], workdir: Path, numbers, shape: DayShape,
                  seed: int = 12368, max_talk_s: int = 180, max_callers: int = 60,
-                 sipp: str | None = None):
+                 sipp: str | None = None, known_callers=(), known_share: float = KNOWN_SHARE):
         self.server = server_addr
         self.workdir = Path(workdir)
         self.numbers = [n for n, _ in numbers]
         self.weights = [w for _, w in numbers]
         self.shape = shape
         self.rng = random.Random(seed)
+        self.known_callers = list(known_callers)
+        self.known_share = float(known_share) if self.known_callers else 0.0
         self.max_talk_s = int(max_talk_s)
         self.max_callers = int(max_callers)
         self.sipp = sipp or shutil.which("sipp")
@@ -279,9 +318,16 @@ class CallerGenerator:
             self._reap()
             return len(self._procs)
 
+    def pick_caller(self) -> str:
+        """Who calls next: a case party's phone (``known_share`` of the time) or
+        a random mobile number."""
+        if self.known_callers and self.rng.random() < self.known_share:
+            return self.rng.choice(self.known_callers)
+        return f"139{self.rng.randrange(10**8):08d}"
+
     def call(self, number: str, caller: str | None = None, patience_s: int | None = None) -> subprocess.Popen:
         """One caller now (also used by tests)."""
-        caller = caller or f"139{self.rng.randrange(10**8):08d}"
+        caller = caller or self.pick_caller()
         p = patience_s or self.rng.choice(PATIENCE_S)
         scen = self._scenarios.get(p) or write_scenario(self.workdir / f"caller_{p}s.xml", p, self.max_talk_s)
         cmd = [self.sipp, f"{self.server[0]}:{self.server[1]}", "-sf", str(scen), "-s", number,

@@ -15,10 +15,14 @@ PRACK, no forking, and the 2xx is not retransmitted (use TCP, the default:
 on a reliable transport the proxy never needs a retransmission on
 loopback).
 
+An out-of-dialog MESSAGE to one of the accounts is answered 200 OK and, when
+``on_message`` is given, handed to it as ``on_message(user, message)`` (the
+demo's consulting judge reads consult questions this way, deploy/demo_judge.py).
+
 Threads: the core's reader thread answers requests; one scheduler thread runs
 the timed actions (answer, hang up, registration refresh). ``on_event`` runs
-on either of them: keep it short, never block in it, and do not call
-:meth:`CalleePool.close` from it.
+on either of them, ``on_message`` on the reader thread: keep them short, never
+block in them, and do not call :meth:`CalleePool.close` from them.
 """
 from __future__ import annotations
 
@@ -54,6 +58,7 @@ class CallInfo:
     answered: float = 0.0     # of the 200 OK (0: never answered)
     ended: float = 0.0
     end_reason: str = ""      # cancelled | remote-bye | local-bye | busy | closed
+    consult: str = ""         # X-Hotline-Consult: the consult question's uid, if any
 
 
 class _Call:
@@ -128,20 +133,23 @@ class CalleePool:
     offer rings before the answer; ``talk_s(info)`` how long an answered call
     lasts before the seat hangs up (None: until the caller hangs up).
     Only accounts marked accepting (:meth:`set_accepting`) answer; the
-    others reply 486 Busy Here.
+    others reply 486 Busy Here. ``on_message(user, msg)`` receives the
+    MESSAGE requests to the accounts (after the 200 OK).
     """
 
     def __init__(self, server, accounts: Iterable[tuple[str, str]], domain: str | None = None,
                  transport: str = "tcp", local_host: str = "127.0.0.1", expires: int = 120,
                  ring_s: Callable[[str], float] | float = 1.0,
                  talk_s: Callable[[CallInfo], float | None] | float | None = None,
-                 on_event: Callable[[str, CallInfo], None] | None = None):
+                 on_event: Callable[[str, CallInfo], None] | None = None,
+                 on_message: Callable[[str, SipMessage], None] | None = None):
         self.server = _server_tuple(server, transport)
         self.domain = domain or self.server[0]
         self.expires = int(expires)
         self._ring = ring_s if callable(ring_s) else (lambda _u, v=float(ring_s): v)
         self._talk = talk_s if callable(talk_s) else (lambda _i, v=talk_s: v)
         self.on_event = on_event
+        self.on_message = on_message
         self._accounts: dict[str, DigestAuth] = {u: DigestAuth(u, p) for u, p in accounts}
         self._reg_ids = {u: (new_call_id(local_host), new_tag(), itertools.count(1))
                          for u in self._accounts}
@@ -237,7 +245,15 @@ class CalleePool:
             self._on_cancel(msg)
         elif method == "BYE":
             self._on_bye(msg)
-        elif method in ("OPTIONS", "MESSAGE", "NOTIFY"):
+        elif method == "MESSAGE":
+            self._reply(msg, 200, "OK")
+            user = _user_of(msg.uri)
+            if self.on_message is not None and user in self._accounts:
+                try:
+                    self.on_message(user, msg)
+                except Exception:
+                    log.exception("callee on_message failed")
+        elif method in ("OPTIONS", "NOTIFY"):
             self._reply(msg, 200, "OK")
         else:
             self._reply(msg, 405, "Method Not Allowed", [("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS")])
@@ -252,11 +268,11 @@ class CalleePool:
             log.debug("reply %s failed: %s", status, e)
 
     def _on_invite(self, msg: SipMessage) -> None:
-        user = (msg.uri or "").split("sip:", 1)[-1].split("@", 1)[0].split(";", 1)[0]
-        caller = parse_name_addr(msg.header("from") or "")[1].split("sip:", 1)[-1].split("@", 1)[0]
+        user = _user_of(msg.uri)
+        caller = _user_of(parse_name_addr(msg.header("from") or "")[1])
         to_tag = new_tag()
         info = CallInfo(msg.call_id, user, caller, queue=(msg.header("x-hotline-queue") or "").strip(),
-                        offered=time.time())
+                        offered=time.time(), consult=(msg.header("x-hotline-consult") or "").strip())
         with self._lock:
             if msg.call_id in self._calls:
                 return  # a retransmission
@@ -381,6 +397,11 @@ class CalleePool:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _user_of(uri: str | None) -> str:
+    """The user part of a SIP URI (sip:8001@host;transport=tcp -> 8001)."""
+    return (uri or "").split("sip:", 1)[-1].split("@", 1)[0].split(";", 1)[0]
 
 
 def _pick_codec(sdp: bytes) -> int | None:
