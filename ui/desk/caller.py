@@ -287,7 +287,8 @@ class CallerPage(QWidget):
                             f"<td><b>{html.escape(str(val))}</b></td></tr>" for k, val in rows)
             steps = "".join(f"<li>{html.escape(_when(s.at))} {html.escape(s.text)}</li>"
                             for s in v.recent_steps)
-            parts.append(f"<table>{table}</table><p>{html.escape(self.tr('Recent steps'))}</p>"
+            recent = self.tr("Recent steps")   # outside the f-string, where lupdate reads it
+            parts.append(f"<table>{table}</table><p>{html.escape(recent)}</p>"
                          f"<ul>{steps}</ul>")
         return "<hr>".join(parts)
 

@@ -370,16 +370,20 @@ class ComplaintsPage(QWidget):
         st, pr, oc, ev = (self._status_texts(), self._priority_texts(), self._outcome_texts(),
                           self._event_texts())
         e = html.escape
-        lines = [f"<h3>{e(self.tr('Complaint No. %1').replace('%1', str(c.id)))} · "
+        # tr() outside the f-strings: lupdate does not read inside them.
+        title = self.tr("Complaint No. %1").replace("%1", str(c.id))
+        caller_word, case_word = self.tr("Caller"), self.tr("Case")
+        resolution_word, call_back_word = self.tr("Resolution"), self.tr("Call back")
+        lines = [f"<h3>{e(title)} · "
                  f"{e(self._court_name(c.court_code))}</h3>",
                  f"<p><b>{e(pr[c.priority])}</b> · {e(st[c.status])}</p>",
                  f"<p>{e(c.content)}</p>",
-                 f"<p>{e(self.tr('Caller'))}: {e(c.caller_name)} {e(c.caller_number)}<br>"
-                 f"{e(self.tr('Case'))}: {e(c.case_number)}</p>"]
+                 f"<p>{e(caller_word)}: {e(c.caller_name)} {e(c.caller_number)}<br>"
+                 f"{e(case_word)}: {e(c.case_number)}</p>"]
         if c.resolution:
-            lines.append(f"<p>{e(self.tr('Resolution'))}: {e(c.resolution)}</p>")
+            lines.append(f"<p>{e(resolution_word)}: {e(c.resolution)}</p>")
         if c.callback_outcome:
-            lines.append(f"<p>{e(self.tr('Call back'))}: {e(oc[c.callback_outcome])} "
+            lines.append(f"<p>{e(call_back_word)}: {e(oc[c.callback_outcome])} "
                          f"({e(_when(c.callback_at))})</p>")
         if not self.service.can_act(c):
             lines.append("<p><i>" + e(self.tr("You filed this complaint; the court concerned "

@@ -74,15 +74,15 @@ class JudgeDesk:
                                       main_court=main.code if main else "")
         self.complaints = ComplaintsPage(self.ctx, complaints)
         self.report = ReportPage(self.ctx, DailyReportService(ReportRepository(), directory=d))
-        t = QCoreApplication.translate
-        for page, title in ((self.inbox, t("JudgeDesk", "Consult inbox")),
-                            (self.editor, t("JudgeDesk", "Knowledge base")),
-                            (self.complaints, t("JudgeDesk", "Complaints")),
-                            (self.report, t("JudgeDesk", "Daily report"))):
+        translate = QCoreApplication.translate  # by this name lupdate finds the strings
+        for page, title in ((self.inbox, translate("JudgeDesk", "Consult inbox")),
+                            (self.editor, translate("JudgeDesk", "Knowledge base")),
+                            (self.complaints, translate("JudgeDesk", "Complaints")),
+                            (self.report, translate("JudgeDesk", "Daily report"))):
             self.ctx.add_page(page, title)
         self.inbox.questionArrived.connect(self._raise_inbox)
         if wallboard is not None:
-            btn = QPushButton(t("JudgeDesk", "Judge's desk (Ctrl+J)"))
+            btn = QPushButton(translate("JudgeDesk", "Judge's desk (Ctrl+J)"))
             btn.setObjectName("openJudgeDesk")
             btn.clicked.connect(self.show)
             wallboard.add_panel(btn)
