@@ -110,3 +110,28 @@ def test_translations_keep_placeholders_and_key_hints():
         if KEY_HINT.findall(text) != KEY_HINT.findall(src):
             bad.append(f"{ctx}: {src!r} -> {text!r} (keyboard hint)")
     assert not bad, "\n".join(bad)
+
+
+def test_no_translation_call_hides_from_lupdate():
+    """lupdate only sees literal tr()/translate() calls: an alias (``t = self.tr``,
+    ``_t(text)`` wrappers) or a call inside an f-string hides the string from the
+    check above, and the seat sees English. Catch those shapes in ui/."""
+    import re
+    ui = Path(__file__).resolve().parent.parent / "ui"
+    # An alias named ``translate`` is fine: lupdate reads translate("Context", "text").
+    alias = re.compile(r"\b(?!translate\b)\w+\s*=\s*(self\.tr|QCoreApplication\.translate|"
+                       r"QApplication\.translate)\s*(#.*)?$")
+    wrapper = re.compile(r"def \w+\(\w+[^)]*\)[^:]*:\s*$")
+    bad = []
+    for path in sorted(ui.rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for n, line in enumerate(lines, 1):
+            if alias.search(line):
+                bad.append(f"{path.name}:{n}: alias of a translation function")
+            if re.search(r"""f["'][^"']*\{[^}]*\b(tr|translate)\(""", line):
+                bad.append(f"{path.name}:{n}: translation call inside an f-string")
+            if wrapper.search(line) and n < len(lines) and re.search(
+                    r"return\s+(QCoreApplication|QApplication)\.translate\(\s*\"\w+\",\s*\w+\s*\)",
+                    lines[n]):
+                bad.append(f"{path.name}:{n}: wrapper passing a variable to translate()")
+    assert not bad, "\n".join(bad)
