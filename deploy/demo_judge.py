@@ -180,8 +180,10 @@ class SimulatedJudge:
         self.questions: dict[str, tuple[ConsultQuestion, str]] = {}   # uid -> (question, seat AOR)
         self.sent: list[SentAnswer] = []
         self.calls_answered = 0
-        self.sender = PresenceUA(server.host, server.udp_port, number, password, domain=self.domain,
-                                 keepalive_interval=None, auto_recover=False, display_name=name)
+        # TCP: closing it ends its reader at once (a UDP reader waits out its poll)
+        self.sender = PresenceUA(server.host, server.tcp_port, number, password, transport="tcp",
+                                 domain=self.domain, keepalive_interval=None, auto_recover=False,
+                                 display_name=name)
         self.callees = CalleePool((server.host, server.tcp_port), [(number, password)],
                                   domain=self.domain, transport="tcp", ring_s=self._ring_s,
                                   talk_s=self._talk_s, on_event=self._on_call,

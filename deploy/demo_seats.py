@@ -26,6 +26,7 @@ import queue
 import random
 import threading
 import time
+from collections import deque
 
 from app.domain.presence_doc import SeatPresence, seat_pidf
 from app.domain.seat_state import SeatState
@@ -79,6 +80,7 @@ class SimulatedSeats:
             else:
                 self.state[e.number] = [SeatState.READY, now - self.rng.uniform(1, 30), "", 0, 0.0]
         self.answered = 0            # calls the simulated seats answered
+        self.callers_seen: deque[str] = deque(maxlen=200)   # From numbers offered, latest last
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="demo-seats", daemon=True)
@@ -148,6 +150,7 @@ class SimulatedSeats:
         if n not in self.state:
             return
         if event == "ringing":
+            self.callers_seen.append(info.caller)
             self._set(n, SeatState.OFFERED)
         elif event == "answered":
             with self._lock:

@@ -1,9 +1,11 @@
 """The embedded default platform (deploy/demo.py), alive, end to end.
 
 A DemoPlatform with a working day compressed into 2 minutes, in a temp dir:
-its simulated seats (sip/simple/callee.py + presence) register and go ready,
+its simulated consulting judge registers (tests/test_demo_judge.py has its
+answers), its simulated seats (sip/simple/callee.py + presence) register and go ready,
 sipp callers from its generator are queued by the real Kamailio and answered
-by the simulated seats (the queue documents' answered counts grow), callers
+by the simulated seats (the queue documents' answered counts grow), some of
+them calling from the demo cases' parties' phones (the From the seats see), callers
 wait in the queues at the peak, and a real pjsua2 seat registered as the
 app's own seat (8001, a member of the main queue) is offered a queued call.
 stop() leaves no process behind.
@@ -210,9 +212,12 @@ def test_demo_platform_is_alive_and_the_users_seat_gets_a_queued_call(tmp_path):
     try:
         p.start()
         kamailio_pid = p.server.pid
+        assert p.judge is not None and p.judge.registered()       # 8901 signed in
         watch = Watch(p, ["8002", "8042", "8011"])
         p.start_simulation()
         sim = p.simulation
+        phones = set(p.callers.known_callers)
+        assert len(phones) > 80 and p.callers.known_share == pytest.approx(0.4)
         # every simulated seat registered; those on duty ready (their presence)
         assert all(sim.callees.registered(s.number) for s in sim.seats)
         assert len(sim.seats) == 72 and "8001" not in {s.number for s in sim.seats}
@@ -220,6 +225,10 @@ def test_demo_platform_is_alive_and_the_users_seat_gets_a_queued_call(tmp_path):
         # queued calls answered by simulated seats, as the queue server counts them
         _until(lambda: watch.answered() >= 5, 30, "5 calls answered")
         assert sim.answered >= 5
+        # the seats are offered callers who are parties of the demo's cases, and others
+        _until(lambda: set(sim.callers_seen) & phones, 20, "a case party calling")
+        _until(lambda: {c for c in set(sim.callers_seen) - phones if c.startswith("139")}, 20,
+               "a caller with a random number")
         assert {SeatState.TALKING, SeatState.WRAP_UP} & set().union(*watch.seats.values())
         # at the morning peak of a 2-minute day the main platform cannot keep up
         _until(lambda: watch.most_waiting() >= 1, 30, "a caller waiting in a queue")
@@ -239,7 +248,8 @@ def test_demo_platform_is_alive_and_the_users_seat_gets_a_queued_call(tmp_path):
             "8001", SeatState.READY, since=time.time() - 600, court="bjgy"))).status == 200
         ev = agent.wait_event(event="incoming", since=m, timeout=20)
         assert ev["headers"].get("X-Hotline-Queue") == "bjgy"
-        assert ev["from"].split("sip:", 1)[1].startswith("139")   # one of the demo's callers
+        caller = ev["from"].split("sip:", 1)[1].split("@", 1)[0]
+        assert caller.startswith("139") or caller in phones       # one of the demo's callers
         agent.wait_event(event="call_state", state="CONFIRMED", since=m, timeout=10)
         print(p.status())
         procs = list(p.callers._procs)
