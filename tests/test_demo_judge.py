@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from app.domain.consult import (CONTENT_TYPE, AnswerMessage, Channel, ConsultQuestion, decode,
-                                encode_question)
+                                encode_answer, encode_question)
 from app.domain.directory import Directory
 from deploy.kamailio.launcher import KamailioError, find_kamailio
 
@@ -72,7 +72,6 @@ def test_the_judge_answers_from_the_starter_knowledge_base_or_promises_a_call_ba
 
     # every answer is a readable consult message naming the question
     for ans in (a, b):
-        from deploy.demo_judge import encode_answer
         got = decode(encode_answer(ans))
         assert isinstance(got, AnswerMessage) and got.uid == ans.uid
 
@@ -187,7 +186,7 @@ def test_the_simulated_judge_answers_written_questions_through_the_demos_kamaili
                              event="message_status", since=m, timeout=10)
         assert st["code"] == 200, st
     ev_kb, a_kb = _answer_event(seat, q_kb.uid, m, timeout=12)
-    ev_other, a_other = _answer_event(seat, q_other.uid, m, timeout=12)
+    _, a_other = _answer_event(seat, q_other.uid, m, timeout=12)
     took = time.monotonic() - asked
     # from the judge's own account, with the judge's name
     assert ev_kb["from"].split("sip:", 1)[1].startswith("8901@")
