@@ -9,6 +9,8 @@ part and one ``application/pidf+xml`` part per active resource instance).
 
 from __future__ import annotations
 
+import functools
+
 import re
 import uuid
 import xml.etree.ElementTree as ET
@@ -73,8 +75,10 @@ class SipParseError(ValueError):
     """The bytes are not a SIP message we understand."""
 
 
+@functools.lru_cache(maxsize=1024)
 def canonical_header(name: str) -> str:
-    """Lower-case long form of a header name ('i' -> 'call-id', 'From' -> 'from')."""
+    """Lower-case long form of a header name ('i' -> 'call-id', 'From' -> 'from').
+    Cached: a handful of names, looked up a hundred times per message."""
     n = name.strip().lower()
     return COMPACT_FORMS.get(n, n)
 
@@ -113,6 +117,11 @@ class SipMessage:
     reason: str = ""                   # responses
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+    # canonical name -> values, built on the first lookup (a NOTIFY is looked
+    # up a dozen times on the wallboard's hot path); rebuilt when ``headers``
+    # is replaced or grows.
+    _idx: dict | None = field(default=None, repr=False, compare=False)
+    _idx_key: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_request(self) -> bool:
@@ -122,25 +131,30 @@ class SipMessage:
     def is_response(self) -> bool:
         return self.status is not None
 
+    def _index(self) -> dict:
+        key = (id(self.headers), len(self.headers))
+        if self._idx is None or self._idx_key != key:
+            idx: dict[str, list[str]] = {}
+            for k, v in self.headers:
+                idx.setdefault(canonical_header(k), []).append(v)
+            self._idx, self._idx_key = idx, key
+        return self._idx
+
     def header(self, name: str, default: str | None = None) -> str | None:
-        want = canonical_header(name)
-        for k, v in self.headers:
-            if canonical_header(k) == want:
-                return v
-        return default
+        values = self._index().get(canonical_header(name))
+        return values[0] if values else default
 
     def headers_all(self, name: str) -> list[str]:
         """Every value of a header, comma-separated lists split (Via, Route ...)."""
         want = canonical_header(name)
-        out: list[str] = []
-        for k, v in self.headers:
-            if canonical_header(k) == want:
-                if want in ("via", "route", "record-route", "contact", "supported", "require",
-                            "allow-events", "accept"):
-                    out.extend(_split_commas(v))
-                else:
-                    out.append(v)
-        return out
+        values = self._index().get(want, ())
+        if want in ("via", "route", "record-route", "contact", "supported", "require",
+                    "allow-events", "accept"):
+            out: list[str] = []
+            for v in values:
+                out.extend(_split_commas(v))
+            return out
+        return list(values)
 
     def set_header(self, name: str, value: str) -> None:
         want = canonical_header(name)

@@ -70,6 +70,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# Subscription upkeep (PresenceUA._maintenance_step): refreshes start at most
+# this long before expiry; the subscriptions are looked at least this often.
+_MAX_REFRESH_LEAD_S = 30.0
+_MAX_SCAN_GAP_S = 1.0
+
 USER_AGENT = "hotline12368-simple/1.0"
 DEFAULT_ACCEPT = "application/pidf+xml"
 EVENTLIST_ACCEPT = "multipart/related, application/rlmi+xml, application/pidf+xml"
@@ -719,6 +724,10 @@ class PresenceUA:
         self._next_keepalive = time.monotonic() + (keepalive_interval or 0)
         self._closed = False
         self._wake = threading.Event()
+        # When the maintenance thread must next look at the subscriptions
+        # (monotonic); lowered under _lock by whoever sets an earlier deadline.
+        # Scanning 3,000 subscriptions ten times a second cost ~5 % of a core.
+        self._next_scan = 0.0
         self._core = _Core(self.server, transport, local_host, self._on_request,
                            self._on_transport_lost, request_timeout)
         self._maint = threading.Thread(target=self._maintenance, name=f"sip-maint-{user}",
@@ -938,7 +947,9 @@ class PresenceUA:
             raise SubscribeError(resp.status, resp.reason, resp)
         self._accept_2xx(sub, resp)
         if sub.eventlist and self.list_heal_after:
-            sub._heal_at = time.monotonic() + self.list_heal_after
+            with self._lock:
+                sub._heal_at = time.monotonic() + self.list_heal_after
+                self._scan_by(sub._heal_at)
         changed = False
         with self._lock:
             if sub.state in ("init", "failed", "terminated"):
@@ -961,6 +972,7 @@ class PresenceUA:
             granted = _int(resp.header("expires"), sub.requested_expires)
             sub.granted_expires = granted
             sub.expires_at = time.monotonic() + granted
+            self._scan_by(sub.expires_at - _MAX_REFRESH_LEAD_S)
             sub.last_activity = time.monotonic()
             sub.require_eventlist = "eventlist" in (resp.header("require") or "").lower()
             sub._recover_at = None
@@ -1021,6 +1033,7 @@ class PresenceUA:
             if self.auto_recover:
                 sub._recover_at = time.monotonic() + (0.0 if state == "terminated"
                                                       else self.recover_interval)
+                self._scan_by(sub._recover_at)
         sub._wake()
         self._fire_state(sub, state, reason)
 
@@ -1089,6 +1102,7 @@ class PresenceUA:
             sub.last_activity = time.monotonic()
             if expires is not None and state != "terminated":
                 sub.expires_at = time.monotonic() + expires
+                self._scan_by(sub.expires_at - _MAX_REFRESH_LEAD_S)
             if notify.resources is not None:
                 if notify.full_state:
                     sub.resources = {}
@@ -1193,10 +1207,13 @@ class PresenceUA:
             else:
                 with self._lock:
                     self._server_ok = True
-        with self._lock:
-            subs = list(self._subs.values())
-            server_ok = self._server_ok
         now = time.monotonic()
+        with self._lock:
+            scan = now >= self._next_scan
+            if scan:   # at least once a second; earlier when a deadline says so
+                self._next_scan = now + _MAX_SCAN_GAP_S
+            subs = list(self._subs.values()) if scan else []
+            server_ok = self._server_ok
         for sub in subs:
             if sub._closing or sub.state == "closed":
                 continue
@@ -1207,7 +1224,14 @@ class PresenceUA:
                 if self.silence_timeout and now - sub.last_activity > self.silence_timeout:
                     self._fail(sub, "failed", "silence (no NOTIFY or refresh)")
                     continue
-                lead = min(max(sub.granted_expires * 0.2, 2.0), 30.0)
+                lead = min(max(sub.granted_expires * 0.2, 2.0), _MAX_REFRESH_LEAD_S)
+                with self._lock:
+                    if sub.expires_at:
+                        self._scan_by(sub.expires_at - lead)
+                    if self.silence_timeout:
+                        self._scan_by(sub.last_activity + self.silence_timeout)
+                    if sub._heal_at is not None:
+                        self._scan_by(sub._heal_at)
                 if sub.expires_at and now >= sub.expires_at - lead:
                     sub.refresh()
                 elif sub._heal_at is not None and now >= sub._heal_at:
@@ -1222,6 +1246,9 @@ class PresenceUA:
             elif sub.state in ("failed", "terminated") and sub._recover_at is not None:
                 if now >= sub._recover_at:
                     self._recover(sub, server_ok)
+                else:
+                    with self._lock:
+                        self._scan_by(sub._recover_at)
         # publication
         pub_due = False
         with self._lock:
@@ -1239,8 +1266,16 @@ class PresenceUA:
                     if self._pub_refresh_interval is not None:
                         self._pub_next_refresh = time.monotonic() + self.recover_interval
 
+    def _scan_by(self, when: float) -> None:
+        """Have the maintenance thread look at the subscriptions by ``when``
+        (call with ``_lock`` held)."""
+        if when < self._next_scan:
+            self._next_scan = when
+
     def _recover(self, sub: Subscription, server_ok: bool) -> None:
-        sub._recover_at = time.monotonic() + self.recover_interval
+        with self._lock:
+            sub._recover_at = time.monotonic() + self.recover_interval
+            self._scan_by(sub._recover_at)
         try:
             self._core.transport.ensure_connected()
         except OSError:
