@@ -165,6 +165,15 @@ def _status_stage(case_type: str, steps: tuple[str, ...], done: int) -> tuple[st
     return ("已结案" if finished else "审理中"), last
 
 
+def _office_hours(at: float, seed: int) -> float:
+    """The same day, moved into office hours (9:00-17:00): a court's steps are
+    recorded at work. Its own generator, so the cases' other fields (and the
+    parties' phones the demo callers use) do not change with it."""
+    r = random.Random(seed)
+    d = datetime.fromtimestamp(at)
+    return datetime(d.year, d.month, d.day, r.randrange(9, 17), r.randrange(0, 60)).timestamp()
+
+
 def generate_demo_cases(directory: Directory, count: int, *, seed: int = 12368,
                         now: float | None = None, hash_n: int = SCRYPT_N) -> list[DemoCase]:
     """``count`` realistic cases spread over the directory's courts and divisions."""
@@ -206,7 +215,8 @@ def generate_demo_cases(directory: Directory, count: int, *, seed: int = 12368,
         age_days = (now - filed) / 86400
         done = max(1, min(len(plan), int(age_days / 25) + rng.randrange(0, 2)))
         gap = (now - filed) / (done + 1)
-        steps = tuple(CaseStep(at=filed + k * gap * rng.uniform(0.7, 1.0), text=text)
+        steps = tuple(CaseStep(at=_office_hours(filed + k * gap * rng.uniform(0.7, 1.0), seed + i + k),
+                               text=text)
                       for k, text in enumerate(plan[:done]))
         status, stage = _status_stage(case_type, plan, done)
         next_hearing, room = None, ""
@@ -224,7 +234,7 @@ def generate_demo_cases(directory: Directory, count: int, *, seed: int = 12368,
         password = f"{rng.randrange(10 ** 6):06d}"
         case = Case(case_id=str(i + 1), case_number=case_number, court_code=court.code,
                     court_name=court.name, cause=cause, status=status, stage=stage,
-                    division=division, judge=rng.choice(judges), filed_at=filed,
+                    division=division, judge=rng.choice(judges), filed_at=steps[0].at if steps else filed,
                     next_hearing_at=next_hearing, hearing_room=room, parties=tuple(parties),
                     steps=steps, query_code=code,
                     password_hash=hash_password(password, n=hash_n),
