@@ -10,7 +10,7 @@ APT_PACKAGES=(
   python3 python3-venv
   kamailio kamailio-presence-modules kamailio-sqlite-modules kamailio-extra-modules
   sip-tester
-  postgresql libnet-smpp-perl
+  postgresql libnet-smpp-perl poppler-utils
   libportaudio2 pipewire pipewire-pulse pipewire-alsa wireplumber dbus pulseaudio-utils libasound2-plugins
   fonts-noto-cjk
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
