@@ -36,7 +36,8 @@ from typing import Iterable
 from xml.sax.saxutils import quoteattr
 
 __all__ = ["SipUser", "KamailioServer", "KamailioError", "find_kamailio", "CONFIG_PATH",
-           "build_rls_services", "queue_rows"]
+           "build_rls_services", "queue_rows", "RtpEngine", "find_rtpengine", "build_hold_audio",
+           "ANNOUNCEMENT_TEXT"]
 
 CONFIG_PATH = Path(__file__).resolve().with_name("kamailio.cfg")
 
@@ -357,6 +358,174 @@ def queue_rows(queues, supervisors: Iterable[str] = ()) -> list[tuple[str, int |
     return rows
 
 
+# --------------------------------------------------------------------------
+# Announcements and music on hold (rtpengine, docs/routing.md)
+# --------------------------------------------------------------------------
+
+ANNOUNCEMENT_TEXT = "您好，这里是一二三六八诉讼服务热线，坐席正忙，请稍候。"
+SOUNDS_DIR = Path(__file__).resolve().parents[2] / "resources" / "sounds"
+HOLD_MUSIC_WAV = SOUNDS_DIR / "hold_music.wav"
+
+
+def find_rtpengine() -> str | None:
+    """Path of Debian's rtpengine daemon (package rtpengine-daemon), or None."""
+    for cand in ("/usr/bin/rtpengine", "/usr/sbin/rtpengine", "/usr/local/bin/rtpengine"):
+        if os.access(cand, os.X_OK):
+            return cand
+    return shutil.which("rtpengine")
+
+
+def _hold_music(rate: int) -> bytes:
+    """About 8 s of a quiet two-voice melody (16-bit mono PCM at ``rate``):
+    the same tune as resources/sounds/hold_music.wav (440-784 Hz)."""
+    import math
+    import struct
+    notes = [(523.25, 659.25), (587.33, 698.46), (659.25, 783.99), (587.33, 698.46),
+             (523.25, 659.25), (440.0, 523.25), (493.88, 587.33), (523.25, 659.25)]
+    out: list[int] = []
+    for f1, f2 in notes:
+        n = int(rate * 0.9)
+        for i in range(n):
+            env = min(1.0, i / (rate / 20)) * min(1.0, (n - i) / (rate / 10))
+            v = 0.18 * math.sin(2 * math.pi * f1 * i / rate) + 0.12 * math.sin(2 * math.pi * f2 * i / rate)
+            out.append(int(32767 * env * v))
+        out += [0] * int(rate * 0.1)
+    return struct.pack("<%dh" % len(out), *out)
+
+
+def build_hold_audio(dest: Path, text: str = ANNOUNCEMENT_TEXT) -> Path:
+    """The file queued callers hear, looped: the announcement spoken by
+    espeak-ng (Mandarin voice), a pause, then the hold melody. Without
+    espeak-ng: the shipped melody alone (resources/sounds/hold_music.wav).
+    Returns the path of the WAV to play."""
+    import wave
+    espeak = shutil.which("espeak-ng")
+    if espeak is None:
+        return HOLD_MUSIC_WAV
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    speech = dest.with_name(dest.stem + "-speech.wav")
+    try:
+        subprocess.run([espeak, "-v", "cmn", "-s", "165", "-w", str(speech), text],
+                       check=True, capture_output=True, timeout=30)
+        with wave.open(str(speech), "rb") as w:
+            rate, width, chans = w.getframerate(), w.getsampwidth(), w.getnchannels()
+            frames = w.readframes(w.getnframes())
+    except (OSError, subprocess.SubprocessError, wave.Error):
+        return HOLD_MUSIC_WAV
+    if width != 2 or chans != 1:
+        return HOLD_MUSIC_WAV
+    with wave.open(str(dest), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(frames + b"\0\0" * int(rate * 0.8) + _hold_music(rate))
+    speech.unlink(missing_ok=True)
+    return dest
+
+
+class RtpEngine:
+    """Debian's rtpengine in userspace (no kernel module: ``--table=-1``),
+    on loopback, with its own NG control port and RTP port range. Kamailio's
+    rtpengine module drives it (routing.cfg: queued callers' early media)."""
+
+    def __init__(self, workdir: Path, host: str = "127.0.0.1", ng_port: int | None = None,
+                 port_min: int | None = None, ports: int = 400, log_level: int = 5) -> None:
+        binary = find_rtpengine()
+        if binary is None:
+            raise KamailioError("rtpengine not found (apt-get install rtpengine-daemon)")
+        self.binary = binary
+        self.workdir = Path(workdir)
+        self.host = host
+        self.ng_port = int(ng_port) if ng_port else pick_free_port(host)
+        if port_min is None:
+            import random
+            port_min = random.randrange(20000, 59000 - ports, 2)
+        self.port_min = int(port_min)
+        self.port_max = self.port_min + int(ports) - 1
+        self.log_level = int(log_level)  # 5 notice; 7 debug logs every packet
+        self._proc: subprocess.Popen | None = None
+        self._log_fh = None
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "rtpengine.log"
+
+    @property
+    def ng_socket(self) -> str:
+        """The rtpengine_sock value for Kamailio."""
+        return f"udp:{self.host}:{self.ng_port}"
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def command(self) -> list[str]:
+        return [self.binary, "--config-file=none", "--table=-1", "--foreground",
+                "--log-stderr", f"--log-level={self.log_level}", f"--interface={self.host}",
+                f"--listen-ng={self.host}:{self.ng_port}",
+                f"--port-min={self.port_min}", f"--port-max={self.port_max}",
+                "--timeout=60", "--delete-delay=0"]
+
+    def ping(self, wait: float = 0.3) -> bool:
+        cookie = uuid.uuid4().hex[:8]
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.settimeout(wait)
+            sock.sendto(f"{cookie} d7:command4:pinge".encode(), (self.host, self.ng_port))
+            data, _ = sock.recvfrom(4096)
+            return data.startswith(cookie.encode()) and b"pong" in data
+        except OSError:
+            time.sleep(0.02)
+            return False
+        finally:
+            sock.close()
+
+    def start(self, timeout: float = 10.0) -> None:
+        if self.running:
+            return
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._log_fh = open(self.log_path, "ab", buffering=0)
+        self._proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
+                                      stdout=self._log_fh, stderr=subprocess.STDOUT,
+                                      cwd=str(self.workdir), start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while not self.ping():
+            if self._proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                try:
+                    tail = "\n".join(self.log_path.read_text(errors="replace").splitlines()[-20:])
+                except OSError:
+                    tail = ""
+                raise KamailioError(f"rtpengine did not start:\n{tail}")
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._proc is None:
+            return
+        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 2.0)):
+            if self._proc.poll() is not None:
+                break
+            try:
+                os.killpg(self._proc.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self._proc.wait(wait)
+            except subprocess.TimeoutExpired:
+                pass
+        self._proc = None
+        if self._log_fh is not None:
+            self._log_fh.close()
+            self._log_fh = None
+
+    def __del__(self) -> None:
+        try:
+            if self._proc is not None and self._proc.poll() is None:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+        except Exception:
+            pass
+
+
 class KamailioServer:
     """One Kamailio process on loopback (or any host) with its own workdir.
 
@@ -375,6 +544,7 @@ class KamailioServer:
         debug: int = 1,
         queues: Iterable = (),
         supervisors: Iterable[str] = (),
+        announcements: bool = False,
     ) -> None:
         self.workdir = Path(workdir).resolve()
         self._host = host
@@ -395,6 +565,13 @@ class KamailioServer:
         self.queues = list(queues)
         self.supervisors = list(supervisors)
         self._queue_rows = queue_rows(self.queues, self.supervisors)  # validates early
+        # announcements and music on hold for queued callers through rtpengine
+        # (started beside Kamailio); without the rtpengine binary the queue
+        # behaves as without announcements (182 Queued, the caller's ringback)
+        self.rtpengine: RtpEngine | None = None
+        if announcements and find_rtpengine() is not None:
+            self.rtpengine = RtpEngine(self.workdir, host=host)
+        self.hold_audio: Path | None = None
         self.config = CONFIG_PATH
         self.binary = find_kamailio()
         self._proc: subprocess.Popen | None = None
@@ -464,6 +641,11 @@ class KamailioServer:
         return self._tcp_port
 
     @property
+    def announcements(self) -> bool:
+        """True when queued callers hear the announcement and music (rtpengine)."""
+        return self.rtpengine is not None
+
+    @property
     def users(self) -> list[SipUser]:
         return list(self._users.values())
 
@@ -500,6 +682,8 @@ class KamailioServer:
         _sqlite_exec(self.audit_db, _AUDIT_SQL)
         self._write_queue_config()
         self._write_users(self._users.values())
+        if self.rtpengine is not None and self.hold_audio is None:
+            self.hold_audio = build_hold_audio(self.workdir / "sounds" / "queue_hold.wav")
 
     def live_thresholds(self) -> dict[str, dict]:
         """Thresholds a supervisor set at run time (``set-thresholds``), by
@@ -681,11 +865,15 @@ class KamailioServer:
             "AUDIT_SQLCON": s(f"audit=>sqlite://{self.audit_db}"),
             "AUDIT_DBFILE_JOURNAL": s(f"{self.audit_db}=WAL;"),
         }
+        if self.rtpengine is not None:
+            defines["WITH_RTPENGINE"] = ""
+            defines["RTPENGINE_SOCK"] = s(self.rtpengine.ng_socket)
+            defines["HOLD_AUDIO"] = s(str(self.hold_audio or HOLD_MUSIC_WAV))
         cmd = [self.binary, "-f", str(self.config), "-DD", "-E",
                "-Y", str(self.rundir), "-P", str(self.pid_path),
                "-m", str(self.shm_mb), "-M", "16"]
         for k, v in defines.items():
-            cmd += ["-A", f"{k}={v}"]
+            cmd += ["-A", f"{k}={v}" if v != "" else k]
         return cmd
 
     @property
@@ -709,6 +897,8 @@ class KamailioServer:
         self._provision()
         for stale in (self.pid_path,):
             stale.unlink(missing_ok=True)
+        if self.rtpengine is not None:
+            self.rtpengine.start()
         self._log_fh = open(self.log_path, "ab", buffering=0)
         self._log_fh.write(f"\n==== start {time.strftime('%Y-%m-%d %H:%M:%S')} ====\n".encode())
         self._proc = subprocess.Popen(
@@ -724,11 +914,15 @@ class KamailioServer:
             if self._proc.poll() is not None:
                 rc = self._proc.returncode
                 self._cleanup()
+                if self.rtpengine is not None:
+                    self.rtpengine.stop()
                 raise KamailioError(f"kamailio exited with {rc} during start:\n{self.log_tail()}")
             if self._probe(0.2):
                 return
             if time.monotonic() > deadline:
                 self.kill()
+                if self.rtpengine is not None:
+                    self.rtpengine.stop()
                 raise KamailioError(f"kamailio did not answer within {timeout}s:\n{self.log_tail()}")
 
     def _probe(self, wait: float) -> bool:
@@ -777,6 +971,8 @@ class KamailioServer:
     def stop(self, timeout: float = 5.0) -> None:
         """SIGTERM, wait, then SIGKILL; idempotent."""
         if self._proc is None:
+            if self.rtpengine is not None:
+                self.rtpengine.stop()
             return
         if self._proc.poll() is None:
             self._signal_group(signal.SIGTERM)
@@ -791,6 +987,8 @@ class KamailioServer:
         except subprocess.TimeoutExpired:
             pass
         self._cleanup()
+        if self.rtpengine is not None:
+            self.rtpengine.stop()
 
     def kill(self) -> None:
         """SIGKILL the whole process group (simulates a crashed server)."""
