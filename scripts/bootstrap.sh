@@ -9,7 +9,7 @@ cd "$ROOT"
 APT_PACKAGES=(
   python3 python3-venv
   kamailio kamailio-presence-modules kamailio-sqlite-modules kamailio-extra-modules
-  sip-tester
+  sip-tester rtpengine-daemon espeak-ng
   postgresql libnet-smpp-perl poppler-utils
   libportaudio2 pipewire pipewire-pulse pipewire-alsa wireplumber dbus pulseaudio-utils libasound2-plugins
   fonts-noto-cjk
