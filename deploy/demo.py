@@ -75,7 +75,9 @@ class DemoPlatform:
             self.workdir / "kamailio",
             users=[SipUser(n, demo_password(n)) for n in sorted(numbers)],
             queues=self.queues,
-            supervisors=sorted(set(supervisors_from_directory(directory)) | {seat}))
+            supervisors=sorted(set(supervisors_from_directory(directory)) | {seat}),
+            # queued callers hear the announcement and music (rtpengine, if installed)
+            announcements=True)
         self.agents = []
         self.judge = None           # SimulatedJudge
         self.simulation = None      # SimulatedSeats
