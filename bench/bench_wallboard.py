@@ -2,19 +2,25 @@
 
     .venv/bin/python bench/bench_wallboard.py [--seats 3000 --courts 200 --rate 1000 --seconds 60]
     .venv/bin/python bench/bench_wallboard.py --beijing      # 70 seats, 23 courts
+    .venv/bin/python bench/bench_wallboard.py --mode direct --watcher process|thread|both
 
 A publisher process (PublisherPool: one socket, every seat's account, digest
 auth) publishes seat states at --rate changes a second; each document carries
 its send time in hl:since. The wallboard (this process: the real model, feed,
 tiles, grid and charts, offscreen) watches every seat through ONE
-resource-list subscription served by Kamailio's rls module. Printed:
+resource-list subscription served by Kamailio's rls module (--mode rls) or
+one subscription per seat (--mode direct), with the SIP UA either in a
+watcher child process (--watcher process, as the app does by default: see
+sip/simple/watcher.py) or on threads in this process (--watcher thread).
+Printed:
 
 - latency PUBLISH -> wallboard model updated, p50/p99 (target p99 < 200 ms);
 - latency PUBLISH -> frame painted (the grid's viewport painted after the
   update), p50/p99;
 - frame time (every Paint event delivered in the wallboard), p50/p99/max
   (target < 16 ms);
-- the wallboard process's CPU (% of one core; target < 50 %) and RSS.
+- the wallboard's CPU (% of one core; target < 50 %) and RSS: with a
+  watcher process, the GUI process and the watcher process each and summed.
 Figures only, no assertions.
 """
 from __future__ import annotations
@@ -88,7 +94,23 @@ def publisher(server: str, seats: int, courts: int, rate: float, seconds: float)
 
 
 # ---------------------------------------------------------------- wallboard --
-def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls") -> dict:
+def proc_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        parts = f.read().rsplit(")", 1)[1].split()
+    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_rss_mb(pid: int | str = "self") -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    return 0
+
+
+def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls",
+        watcher: str = "thread") -> dict:
     from PySide6.QtWidgets import QApplication
 
     from deploy.kamailio.launcher import KamailioServer, SipUser
@@ -152,6 +174,13 @@ def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls")
         def get_nowait(self):
             return self.inner.get_nowait()
     feed.inbox = TimedInbox(feed.inbox)
+    orig_apply_item = feed.apply_item
+
+    def timed_item(item):  # the watcher process's items carry when it read the NOTIFY
+        if item[0] == "s":
+            arrived[item[1]] = item[2]
+        orig_apply_item(item)
+    feed.apply_item = timed_item
     visible: set[int] = set()
 
     def visible_rows():
@@ -195,11 +224,19 @@ def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls")
                                 "--seconds", str(seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         try:
             assert json.loads(pub.stdout.readline())["ready"]
-            ua = PresenceUA(srv.host, srv.tcp_port, "wall", "pw-wall", transport="tcp", keepalive_interval=None)
-            if mode == "rls":
-                feed.attach_list(ua, list_uri)
+            ua = None
+            uris = [f"sip:{seat_user(i)}@{srv.host}" for i in range(seats)]
+            if watcher == "process":
+                from sip.simple.watcher import WatcherConfig
+                feed.attach_watcher(WatcherConfig(srv.host, srv.tcp_port, "wall", "pw-wall", srv.host, "tcp",
+                                                  uris=[] if mode == "rls" else uris,
+                                                  list_uri=list_uri if mode == "rls" else None))
             else:
-                feed.attach_direct(ua, [f"sip:{seat_user(i)}@{srv.host}" for i in range(seats)])
+                ua = PresenceUA(srv.host, srv.tcp_port, "wall", "pw-wall", transport="tcp", keepalive_interval=None)
+                if mode == "rls":
+                    feed.attach_list(ua, list_uri)
+                else:
+                    feed.attach_direct(ua, uris)
             t_full = time.monotonic()
             while sum(1 for r in model.rows if not r.stale) < seats and time.monotonic() - t_full < 60:
                 app.processEvents()
@@ -207,6 +244,8 @@ def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls")
             full_s = time.monotonic() - t_full
             visible.update(visible_rows())
             measuring[0] = True
+            child = feed.watcher.child_pid if watcher == "process" and feed.watcher else None
+            k0 = proc_cpu_s(child) if child else 0.0
             c0, w0 = time.process_time(), time.monotonic()
             pub.stdin.write("go\n")
             pub.stdin.flush()
@@ -219,30 +258,32 @@ def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls")
             QTimer.singleShot(int((seconds + 2) * 1000), loop.quit)
             loop.exec()
             frames.on_paint = None
-            cpu = (time.process_time() - c0) / (time.monotonic() - w0)
+            wall = time.monotonic() - w0
+            cpu = (time.process_time() - c0) / wall
+            cpu_child = (proc_cpu_s(child) - k0) / wall if child else 0.0
+            rss_child = proc_rss_mb(child) if child else 0
             sent = json.loads(pub.stdout.readline())
-            ua.close()
+            if ua is not None:
+                ua.close()
+            feed.close_watcher()
         finally:
             pub.kill()
             srv.stop()
-    rss = 0
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1]) // 1024
+    rss = proc_rss_mb()
     win.close()
-    return {"mode": mode, "seats": seats, "courts": courts, "rate": rate, "sent": sent["sent"], "applied": len(to_model),
+    return {"mode": mode, "watcher": watcher, "cpu_gui": cpu * 100, "cpu_child": cpu_child * 100,
+            "rss_child_mb": rss_child, "seats": seats, "courts": courts, "rate": rate, "sent": sent["sent"], "applied": len(to_model),
             "full_state_s": full_s, "model_p50": pct(to_model, 50) * 1000, "model_p99": pct(to_model, 99) * 1000,
             "socket_p50": pct(to_socket, 50) * 1000, "socket_p99": pct(to_socket, 99) * 1000,
             "app_p50": pct(in_app, 50) * 1000, "app_p99": pct(in_app, 99) * 1000,
             "paint_p50": pct(to_paint, 50) * 1000, "paint_p99": pct(to_paint, 99) * 1000,
             "frame_p50": pct(frames, 50) * 1000, "frame_p99": pct(frames, 99) * 1000,
             "frame_max": max(frames) * 1000 if frames else float("nan"), "frames": len(frames),
-            "cpu": cpu * 100, "rss_mb": rss, "malformed": feed.malformed}
+            "cpu": (cpu + cpu_child) * 100, "rss_mb": rss, "malformed": feed.malformed}
 
 
 def report(r: dict) -> None:
-    print(f"[{r['mode']}] {r['seats']} seats in {r['courts']} courts, {r['rate']:.0f} changes/s: sent {r['sent']}, "
+    print(f"[{r['mode']}, UA in {'a watcher process' if r['watcher'] == 'process' else 'threads'}] {r['seats']} seats in {r['courts']} courts, {r['rate']:.0f} changes/s: sent {r['sent']}, "
           f"applied {r['applied']}; full list state in {r['full_state_s']:.2f} s")
     print(f"  PUBLISH -> model: p50 {r['model_p50']:.1f} ms, p99 {r['model_p99']:.1f} ms (target p99 < 200)")
     print(f"    of which PUBLISH -> NOTIFY read at the wallboard's socket: p50 {r['socket_p50']:.1f} ms, "
@@ -250,8 +291,14 @@ def report(r: dict) -> None:
     print(f"  PUBLISH -> frame painted: p50 {r['paint_p50']:.1f} ms, p99 {r['paint_p99']:.1f} ms")
     print(f"  frame time: p50 {r['frame_p50']:.2f} ms, p99 {r['frame_p99']:.2f} ms, max {r['frame_max']:.1f} ms "
           f"over {r['frames']} paints (target < 16 ms)")
-    print(f"  wallboard CPU {r['cpu']:.1f} % of one core (target < 50 %), RSS {r['rss_mb']} MB, "
-          f"malformed {r['malformed']}")
+    if r["watcher"] == "process":
+        print(f"  wallboard CPU {r['cpu']:.1f} % of one core (target < 50 %) = GUI process {r['cpu_gui']:.1f} % "
+              f"+ watcher process {r['cpu_child']:.1f} %; RSS {r['rss_mb']} MB + {r['rss_child_mb']} MB, "
+              f"malformed {r['malformed']}")
+    else:
+        print(f"  wallboard CPU {r['cpu']:.1f} % of one core (target < 50 %), RSS {r['rss_mb']} MB, "
+              f"malformed {r['malformed']}")
+    print("  JSON " + json.dumps(r), flush=True)
 
 
 def main() -> int:
@@ -264,6 +311,9 @@ def main() -> int:
     ap.add_argument("--mode", choices=("rls", "direct", "both"), default="both",
                     help="rls: one resource-list subscription; direct: one subscription per seat "
                          "over one connection (our own UA)")
+    ap.add_argument("--watcher", choices=("process", "thread", "both"), default="process",
+                    help="where the wallboard's SIP UA runs: a watcher child process (the app's default) "
+                         "or threads in the GUI process")
     ap.add_argument("--publisher", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.publisher:
@@ -271,12 +321,14 @@ def main() -> int:
         return 0
     if a.beijing:
         a.seats, a.courts, a.rate = 70, 23, 20
-    if a.mode == "both":  # each mode in its own process (a clean Qt and SIP state)
-        for mode in ("rls", "direct"):
-            subprocess.run([sys.executable, __file__, "--mode", mode, "--seats", str(a.seats),
-                            "--courts", str(a.courts), "--rate", str(a.rate), "--seconds", str(a.seconds)])
+    if a.mode == "both" or a.watcher == "both":  # each in its own process (a clean Qt and SIP state)
+        for mode in (("rls", "direct") if a.mode == "both" else (a.mode,)):
+            for watcher in (("process", "thread") if a.watcher == "both" else (a.watcher,)):
+                subprocess.run([sys.executable, __file__, "--mode", mode, "--watcher", watcher,
+                                "--seats", str(a.seats), "--courts", str(a.courts), "--rate", str(a.rate),
+                                "--seconds", str(a.seconds)])
         return 0
-    report(run(a.seats, a.courts, a.rate, a.seconds, a.mode))
+    report(run(a.seats, a.courts, a.rate, a.seconds, a.mode, a.watcher))
     return 0
 
 

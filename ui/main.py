@@ -258,6 +258,9 @@ def main(argv=None) -> int:
     peer = _peer_agent_argv(argv)
     if peer is not None:
         return run_peer_agent(peer)
+    if argv[:1] == ["--presence-watcher"]:  # the wallboard's watcher child (frozen app)
+        from sip.simple import watcher
+        return watcher.main(argv[1:])
     args = parse_args(argv)
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     if args.self_test:

@@ -159,20 +159,39 @@ class JudgeRole:
         domain = s.sip_domain.split(":")[0]
         return self._cmd_ua.send_message(f"sip:q-admin@{domain}", body)
 
-    def start_watching(self, engine) -> None:
+    def start_watching(self, engine, watcher: str | None = None) -> None:
         """Per-seat pjsua2 subscriptions up to the buddy limit; beyond it our
         own UA: one resource-list subscription when a list URI is configured,
         else one subscription per seat over one connection (faster: Kamailio's
-        RLS batches on a whole-second timer, see bench/bench_wallboard.py)."""
+        RLS batches on a whole-second timer, see bench/bench_wallboard.py).
+        The UA runs in a watcher process ("process", sip/simple/watcher.py:
+        no SIP thread competes with the grid's paints) or on threads in this
+        one ("thread"): setting ``wallboard.watcher``, docs/wallboard.md."""
         from sip.buddies import MAX_BUDDIES
+        from ui.wallboard.feed import WATCHER_DEFAULT
         if len(self.uris) <= MAX_BUDDIES and not self.list_uri:
             engine.watch(self.uris)
             return
-        from sip.simple.ua import PresenceUA
+        if watcher is None:
+            try:
+                from app.storage.settings_repo import SettingsRepository
+                watcher = SettingsRepository().get("wallboard.watcher", WATCHER_DEFAULT)
+            except Exception as e:  # no store open: the default
+                log.info("wallboard.watcher not read: %s", e)
+                watcher = WATCHER_DEFAULT
         s = self.settings
         host, _, port = s.server.partition(":")
+        domain = s.sip_domain.split(":")[0]
+        if watcher == "process":
+            from sip.simple.watcher import WatcherConfig
+            self.feed.watcherChanged.connect(self.window.show_feed_problem)
+            self.feed.attach_watcher(WatcherConfig(
+                host, int(port or 5060), s.user, s.password, domain, "tcp",
+                uris=[] if self.list_uri else list(self.uris), list_uri=self.list_uri))
+            return
+        from sip.simple.ua import PresenceUA
         self.ua = PresenceUA(host, int(port or 5060), s.user, s.password, transport="tcp",
-                             domain=s.sip_domain.split(":")[0])
+                             domain=domain)
         if self.list_uri:
             self.feed.attach_list(self.ua, self.list_uri)
         else:
@@ -184,6 +203,7 @@ class JudgeRole:
         except Exception:
             log.exception("judge desk not closed cleanly")
         self.feed.flush_store()
+        self.feed.close_watcher(wait=0.5)  # it unsubscribes and leaves by itself
         self.overflow.close_pool()
         for ua in (self.ua, self._cmd_ua):
             if ua is not None:

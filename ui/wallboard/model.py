@@ -36,6 +36,10 @@ STATE_ORDER = [SeatState.READY, SeatState.OFFERED, SeatState.TALKING, SeatState.
                SeatState.WRAP_UP, SeatState.NOT_READY, SeatState.SIGNED_OUT]
 
 
+_COLOURS = {st: QColor(c) for st, c in STATE_COLOURS.items()}
+_GREY = QColor("#9e9e9e")
+
+
 def fmt_age(seconds: float) -> str:
     s = max(0, int(seconds))
     h, rem = divmod(s, 3600)
@@ -84,7 +88,8 @@ class SeatTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.clock = clock
         self.court_names = court_names
-        self.state_label = state_label or (lambda st: st.value)
+        self._cells: dict[int, tuple] = {}  # row -> (second or None, cells): see cells()
+        self._state_label = state_label or (lambda st: st.value)
         self.rows: list[SeatRow] = [SeatRow(e.number, e.name, e.court) for e in seats]
         self._index = {r.number: i for i, r in enumerate(self.rows)}
         self.queues: dict[str, QueueRow] = {}
@@ -102,6 +107,7 @@ class SeatTableModel(QAbstractTableModel):
         self._flush_pending = False
 
     def _touch(self, i: int, court: str) -> None:
+        self._cells.pop(i, None)
         self._dirty_rows.add(i)
         self._dirty_courts.add(court)
         if not self._flush_pending:
@@ -159,54 +165,80 @@ class SeatTableModel(QAbstractTableModel):
 
     _ROLES = frozenset((Qt.DisplayRole, Qt.UserRole, Qt.ForegroundRole, Qt.UserRole + 1))
 
+    @property
+    def state_label(self):
+        return self._state_label
+
+    @state_label.setter
+    def state_label(self, fn) -> None:
+        self._state_label = fn
+        self._cells.clear()  # the words changed: every cached text is old
+
+    def index(self, row, column, parent=QModelIndex()):
+        # The base class checks rowCount() and columnCount() (two Python calls)
+        # for each index; the sort/filter proxy makes one per cell per role.
+        if 0 <= row < len(self.rows) and 0 <= column < 7 and not parent.isValid():
+            return self.createIndex(row, column)
+        return QModelIndex()
+
+    def cells(self, i: int) -> tuple:
+        """Row `i`'s (display, foreground) pair per column, cached until the
+        row changes or, for a row showing a time, the clock's second changes:
+        a paint asks for each visible cell, a second ticks once."""
+        now = self.clock()
+        sec = int(now)
+        hit = self._cells.get(i)
+        if hit is not None and (hit[0] is None or hit[0] == sec):
+            return hit[1]
+        r = self.rows[i]
+        p = r.presence
+        timed = False
+        if p is None:
+            state = self.tr("unknown")
+        else:
+            state = self._state_label(p.state)
+            if p.reason and p.state is SeatState.NOT_READY:
+                state += f" ({self._state_label(p.reason)})"
+            if r.stale:  # never shown as live: greyed, with the age of what we know
+                timed = bool(r.received_at)
+                state = self.tr("%1 (stale, %2 ago)").replace("%1", state).replace(
+                    "%2", fmt_age(now - r.received_at) if r.received_at else "?")
+        in_state = ""
+        if p is not None and p.since:
+            in_state, timed = fmt_age(now - p.since), True
+        call = ""
+        if r.call_since and not r.stale:
+            call, timed = fmt_age(now - r.call_since), True
+        fg = _GREY if r.stale else None
+        cells = ((r.name, fg), (r.number, fg), (self.court_names.get(r.court, r.court), fg),
+                 (state, fg or _COLOURS[self.state_of(r)]), (in_state, fg), (call, fg),
+                 (p.calls_today if p is not None else 0, fg))
+        self._cells[i] = (sec if timed else None, cells)
+        return cells
+
     def data(self, index, role=Qt.DisplayRole):
         # Views ask for a dozen roles per cell per paint: answer the ones we
         # do not serve before any work (this is the grid's paint hot path).
         if role not in self._ROLES or not index.isValid():
             return None
-        r = self.rows[index.row()]
-        col = self.COLUMNS[index.column()]
-        p = r.presence
-        now = self.clock()
+        i, c = index.row(), index.column()
         if role == Qt.DisplayRole:
-            if col == "name":
-                return r.name
-            if col == "number":
-                return r.number
-            if col == "court":
-                return self.court_names.get(r.court, r.court)
-            if col == "state":
-                if p is None:
-                    return self.tr("unknown")
-                text = self.state_label(p.state)
-                if p.reason and p.state is SeatState.NOT_READY:
-                    text += f" ({self.state_label(p.reason)})"
-                if r.stale:
-                    text = self.tr("%1 (stale, %2 ago)").replace("%1", text).replace(
-                        "%2", fmt_age(now - r.received_at) if r.received_at else "?")
-                return text
-            if col == "in_state":
-                return fmt_age(now - p.since) if p is not None and p.since else ""
-            if col == "call":
-                return fmt_age(now - r.call_since) if r.call_since and not r.stale else ""
-            if col == "calls_today":
-                return p.calls_today if p is not None else 0
+            return self.cells(i)[c][0]
+        if role == Qt.ForegroundRole:
+            return self.cells(i)[c][1]
+        r = self.rows[i]
+        p = r.presence
         if role == Qt.UserRole:  # sort keys
+            col = self.COLUMNS[c]
             if col == "state":
                 return STATE_ORDER.index(self.state_of(r))
             if col == "in_state":
-                return -(p.since if p is not None and p.since else now)
+                return -(p.since if p is not None and p.since else self.clock())
             if col == "calls_today":
                 return p.calls_today if p is not None else 0
-            return self.data(index, Qt.DisplayRole)
-        if role == Qt.ForegroundRole:
-            if r.stale:
-                return QColor("#9e9e9e")
-            if col == "state":
-                return QColor(STATE_COLOURS[self.state_of(r)])
-        if role == Qt.UserRole + 1:  # filter keys: court code and state value
-            return (r.court, self.state_of(r).value, r.stale)
-        return None
+            return self.cells(i)[c][0]
+        # Qt.UserRole + 1, filter keys: court code and state value
+        return (r.court, self.state_of(r).value, r.stale)
 
     # -- updates ---------------------------------------------------------------
     def row_of(self, number: str) -> int | None:
@@ -247,6 +279,7 @@ class SeatTableModel(QAbstractTableModel):
         self._touch(i, self.rows[i].court)
 
     def mark_all_stale(self) -> None:
+        self._cells.clear()
         for r in self.rows:
             if not r.stale:
                 self._tally(r, -1)
@@ -267,6 +300,7 @@ class SeatTableModel(QAbstractTableModel):
                 self._tally(r, -1)
                 r.stale = True
                 self._tally(r, +1)
+                self._cells.pop(self._index[r.number], None)
                 n += 1
                 self.courtChanged.emit(r.court)
         for q in self.queues.values():

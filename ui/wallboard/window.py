@@ -130,6 +130,12 @@ class WallboardWindow(QMainWindow):
         self.alert_label = QLabel()
         self.alert_label.setObjectName("alertLabel")
         self.alert_label.setStyleSheet("color:#c62828;font-weight:bold")
+        # Problems with the presence feed itself (e.g. the watcher process restarting).
+        self.feed_label = QLabel()
+        self.feed_label.setObjectName("feedProblem")
+        self.feed_label.setWordWrap(True)
+        self.feed_label.setStyleSheet("color:#ef6c00;font-weight:bold")
+        self.feed_label.hide()
 
         self.controls = QWidget()
         row = QHBoxLayout(self.controls)
@@ -158,6 +164,7 @@ class WallboardWindow(QMainWindow):
         central = QWidget()
         lay = QVBoxLayout(central)
         lay.addWidget(self.alert_label)
+        lay.addWidget(self.feed_label)
         lay.addWidget(split, 1)
         self.setCentralWidget(central)
         self.resize(1400, 900)
@@ -172,6 +179,11 @@ class WallboardWindow(QMainWindow):
         """A control panel under the alert line (hidden in wall mode)."""
         self.centralWidget().layout().insertWidget(1, panel)
         self._panels.append(panel)
+
+    def show_feed_problem(self, text: str) -> None:
+        """A problem with the presence feed, or "" once it is over."""
+        self.feed_label.setText(text)
+        self.feed_label.setVisible(bool(text))
 
     def _apply_filter(self):
         self.proxy.set_filter(self.court_filter.currentData(), self.state_filter.currentData())

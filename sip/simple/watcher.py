@@ -1,0 +1,458 @@
+"""The wallboard's presence watcher as a child process.
+
+Why a process: the wallboard's SIP work (reading NOTIFYs, answering each with
+200 OK, parsing PIDF: about 110 us a document) ran on a reader thread inside
+the GUI process, and while that thread ran Python every call the seat grid's
+paint made into Python waited for the GIL, which stretched frames. Here a
+child process owns the :class:`~sip.simple.ua.PresenceUA`, subscribes (one
+subscription per seat, or one resource list), parses each document and sends
+compact batches of plain tuples to the GUI process, which reads them on its
+GUI thread (a socket notifier): no second Python thread in the GUI process.
+
+Wire (loopback TCP, the child connects back to a port the parent listens on):
+frames of a 4-byte big-endian length and a ``marshal``-ed list of tuples.
+The first frame from the child is ``("hello", token, pid)``; the parent then
+sends one frame ``[("config", {...})]`` with the URIs to watch. Credentials
+and the token travel on the child's stdin (one JSON line), never in argv or
+in the environment. The child leaves when its stdin ends or says ``quit``,
+when the parent's socket closes, or when its parent process is gone.
+
+Items, each ``(kind, uri, received, ...)`` (``received``: epoch s when the
+child read the NOTIFY):
+
+- ``("s", uri, received, seat, state, reason, since, court, queues, calls_today, name)``
+  a seat's state (our extension, or basic/RPID of another SIP client);
+- ``("q", uri, received, *QueuePresence fields)`` a queue's figures;
+- ``("m", uri, received, error)`` a document that could not be parsed;
+- ``("u", uri, received, state)`` a subscription ended ("terminated",
+  "failed") or its publication went away ("no-document");
+- ``("l", uri, received, reason)`` the list subscription is lost (all stale);
+- ``("i", "", received, {"subscribed": n, "failed": [...]})`` start-up done.
+
+This module is Qt-free (the parent side, :class:`WatcherProcess`, is driven
+by whatever event loop reads its sockets). Start a child with
+``python -m sip.simple.watcher`` (from source) or, in the frozen app,
+``<app> --presence-watcher`` (ui/main.py hands that over to :func:`main`).
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import marshal
+import os
+import secrets
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from app.domain.calls import number_of
+from app.domain.presence_doc import (PresenceFormatError, QueuePresence, SeatPresence,
+                                     fallback_state, parse_pidf)
+from app.domain.seat_state import SeatState
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+FLUSH_S = 0.005          # a batch leaves at most this long after its first item
+MAX_FRAME = 64 << 20     # a longer length prefix is a broken stream
+_LEN = struct.Struct(">I")
+_QUEUE_FIELDS = tuple(f.name for f in fields(QueuePresence))
+
+
+@dataclass
+class WatcherConfig:
+    """What the child needs: the server, the account, what to watch."""
+    host: str
+    port: int
+    user: str
+    password: str | None
+    domain: str
+    transport: str = "tcp"
+    uris: list[str] = field(default_factory=list)   # direct: one subscription each
+    list_uri: str | None = None                      # else one resource-list subscription
+    expires: int = 600
+
+
+def command() -> list[str]:
+    """The argv that starts a watcher: this module from source, or the frozen
+    app itself with ``--presence-watcher`` (its sys.executable is the app)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--presence-watcher"]
+    return [sys.executable, "-m", "sip.simple.watcher"]
+
+
+def frame(items: list) -> bytes:
+    data = marshal.dumps(items)
+    return _LEN.pack(len(data)) + data
+
+
+class FrameReader:
+    """Splits a byte stream into frames (lists of tuples)."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+
+    def feed(self, data: bytes) -> list:
+        self._buf += data
+        out = []
+        while len(self._buf) >= 4:
+            (n,) = _LEN.unpack_from(self._buf)
+            if n > MAX_FRAME:
+                raise ValueError(f"frame of {n} bytes")
+            if len(self._buf) < 4 + n:
+                break
+            out.append(marshal.loads(bytes(self._buf[4:4 + n])))
+            del self._buf[:4 + n]
+        return out
+
+
+# ----------------------------------------------------------- items (both sides)
+def item_of_document(uri: str, body, received: float) -> tuple | None:
+    """Parse one PIDF body into a wire item (child side); None when it says nothing."""
+    try:
+        parsed = parse_pidf(body)
+    except PresenceFormatError as e:
+        return ("m", uri, received, str(e))
+    if parsed.queue is not None:
+        q = parsed.queue
+        return ("q", uri, received) + tuple(getattr(q, f) for f in _QUEUE_FIELDS)
+    seat = parsed.seat
+    if seat is None:  # another SIP client: what basic/RPID say
+        st = fallback_state(parsed)
+        if st is None:
+            return None
+        seat = SeatPresence(seat=number_of(parsed.entity or uri), state=st)
+    return ("s", uri, received, seat.seat, seat.state.value, seat.reason, seat.since, seat.court,
+            tuple(seat.queues), seat.calls_today, seat.name)
+
+
+def presence_of(item: tuple):
+    """The SeatPresence or QueuePresence an "s" or "q" item carries (parent side)."""
+    if item[0] == "s":
+        _, _, _, seat, state, reason, since, court, queues, calls, name = item
+        return SeatPresence(seat, SeatState(state), reason, since, court, tuple(queues), calls, name)
+    return QueuePresence(*item[3:])
+
+
+# ---------------------------------------------------------------- parent side
+class WatcherProcess:
+    """The parent's handle on one watcher child. Not thread-safe: one thread
+    (the GUI thread) calls everything. Sockets are non-blocking; call
+    :meth:`accept` when the listening socket is readable, then :meth:`read`
+    when the data socket is."""
+
+    def __init__(self, config: WatcherConfig, argv: list[str] | None = None):
+        self.config = config
+        self.argv = list(argv or command())
+        self.proc: subprocess.Popen | None = None
+        self.listener: socket.socket | None = None
+        self.conn: socket.socket | None = None
+        self.connected = False
+        self.child_pid: int | None = None
+        self._token = ""
+        self._reader = FrameReader()
+
+    def start(self) -> None:
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.listener.setblocking(False)
+        self._token = secrets.token_hex(16)
+        c = self.config
+        secret = {"host": c.host, "port": c.port, "user": c.user, "password": c.password,
+                  "domain": c.domain, "transport": c.transport,
+                  "back": self.listener.getsockname()[1], "token": self._token}
+        env = dict(os.environ)
+        env["PYTHONUNBUFFERED"] = "1"
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     cwd=str(ROOT), env=env, close_fds=True)
+        # One short line: fits in the pipe whether or not the child is reading yet.
+        self.proc.stdin.write(json.dumps(secret).encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def listen_fileno(self) -> int:
+        return self.listener.fileno()
+
+    def data_fileno(self) -> int:
+        return self.conn.fileno()
+
+    def accept(self) -> bool:
+        """Take the child's connection once it proves itself (the token);
+        then send it what to watch. True once connected."""
+        try:
+            conn, _ = self.listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return False
+        conn.settimeout(5.0)
+        try:
+            reader = FrameReader()
+            hello = None
+            while hello is None:
+                data = conn.recv(4096)
+                if not data:
+                    raise ConnectionError("closed before hello")
+                frames = reader.feed(data)
+                if frames:
+                    hello = frames[0][0]
+            if (len(hello) != 3 or hello[0] != "hello"
+                    or not hmac.compare_digest(str(hello[1]), self._token)):
+                raise ConnectionError("bad hello")
+            c = self.config
+            conn.sendall(frame([("config", {"uris": list(c.uris), "list_uri": c.list_uri,
+                                            "expires": c.expires})]))
+        except (OSError, ValueError, EOFError, TypeError) as e:
+            log.warning("presence watcher: refused a connection: %s", e)
+            conn.close()
+            return False
+        conn.setblocking(False)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.conn, self.connected, self.child_pid = conn, True, hello[2]
+        self._reader = reader
+        self.listener.close()
+        self.listener = None
+        return True
+
+    def read(self) -> tuple[list, bool]:
+        """Every item that has arrived, and whether the child is still there."""
+        out: list = []
+        while True:
+            try:
+                data = self.conn.recv(1 << 18)
+            except (BlockingIOError, InterruptedError):
+                return out, True
+            except OSError:
+                return out, False
+            if not data:
+                return out, False
+            try:
+                for batch in self._reader.feed(data):
+                    out.extend(batch)
+            except (ValueError, EOFError, TypeError) as e:
+                log.error("presence watcher: broken stream: %s", e)
+                return out, False
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def close(self, wait: float = 3.0) -> int | None:
+        """Ask the child to leave (it unsubscribes first); kill it if it has
+        not left after `wait` seconds. wait=0: do not wait (it leaves by itself
+        within a few seconds). Returns the exit code when known."""
+        for s in (self.conn, self.listener):
+            if s is not None:
+                try:
+                    s.close()
+                except OSError:
+                    pass
+        self.conn = self.listener = None
+        self.connected = False
+        p = self.proc
+        if p is None:
+            return None
+        try:
+            p.stdin.write(b"quit\n")
+            p.stdin.close()
+        except (OSError, ValueError):
+            pass
+        if wait <= 0:
+            return p.poll()
+        try:
+            return p.wait(wait)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            return p.wait()
+
+
+# ----------------------------------------------------------------- child side
+class _Batcher:
+    """Collects what the UA's threads report and sends it in batches: a
+    sender thread wakes at the first item, waits FLUSH_S for more, parses
+    the documents (off the UA's reader thread, so 200 OKs leave at once)
+    and writes one frame."""
+
+    def __init__(self, sock: socket.socket, stop: threading.Event, flush_s: float = FLUSH_S):
+        self.sock = sock
+        self.stop = stop
+        self.flush_s = flush_s
+        self._cond = threading.Condition()
+        self._raw: list = []
+        self._closed = False
+        self.sent = 0
+        self._thread = threading.Thread(target=self._run, name="watcher-send", daemon=True)
+        self._thread.start()
+
+    def doc(self, uri: str, body, received: float) -> None:
+        self._put(("doc", uri, received, body))
+
+    def item(self, kind: str, uri: str, payload) -> None:
+        self._put((kind, uri, time.time(), payload))
+
+    def _put(self, raw: tuple) -> None:
+        with self._cond:
+            self._raw.append(raw)
+            if len(self._raw) == 1:
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._raw and not self._closed:
+                    self._cond.wait()
+                if self._closed and not self._raw:
+                    return
+            time.sleep(self.flush_s)
+            with self._cond:
+                raw, self._raw = self._raw, []
+            items = []
+            for r in raw:
+                if r[0] == "doc":
+                    it = item_of_document(r[1], r[3], r[2])
+                    if it is not None:
+                        items.append(it)
+                else:
+                    items.append(r)
+            if not items:
+                continue
+            try:
+                self.sock.sendall(frame(items))
+                self.sent += len(items)
+            except OSError:
+                self.stop.set()   # the parent is gone
+                return
+
+    def close(self, timeout: float = 1.0) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join(timeout)
+
+
+def _subscribe(ua, batcher: _Batcher, cfg: dict, stop: threading.Event) -> dict:
+    list_uri = cfg.get("list_uri")
+    if list_uri:
+        def on_list_notify(_sub, n):
+            if n.resources is not None:
+                for res in n.resources:
+                    if res.pidf:
+                        batcher.doc(res.uri, res.pidf, n.received)
+                    elif res.state == "terminated":
+                        batcher.item("u", res.uri, "terminated")
+            elif n.pidf:
+                batcher.doc(list_uri, n.pidf, n.received)
+
+        def on_list_state(_sub, state, reason):
+            if state in ("terminated", "failed"):
+                batcher.item("l", list_uri, reason or state)
+        try:
+            ua.subscribe(list_uri, eventlist=True, on_notify=on_list_notify, on_state=on_list_state)
+            return {"subscribed": 1, "failed": []}
+        except Exception as e:  # SubscribeError, OSError: the parent shows it stale
+            log.warning("cannot watch %s: %s", list_uri, e)
+            batcher.item("l", list_uri, str(e))
+            return {"subscribed": 0, "failed": [list_uri]}
+
+    def on_notify(sub, n):
+        if n.pidf:
+            batcher.doc(sub.target_uri, n.pidf, n.received)
+        elif n.subscription_state == "active":
+            batcher.item("u", sub.target_uri, "no-document")
+
+    def on_state(sub, state, reason):
+        if state in ("terminated", "failed"):
+            batcher.item("u", sub.target_uri, state)
+
+    failed, n = [], 0
+    for uri in cfg.get("uris") or []:
+        if stop.is_set():
+            break
+        try:
+            ua.subscribe(uri, expires=int(cfg.get("expires") or 600), on_notify=on_notify,
+                         on_state=on_state)
+            n += 1
+        except Exception as e:  # shown as unknown (stale) by the parent
+            log.warning("cannot watch %s: %s", uri, e)
+            failed.append(uri)
+            batcher.item("u", uri, "failed")
+    return {"subscribed": n, "failed": failed}
+
+
+def _watch_parent(stop: threading.Event, sock: socket.socket, stdin) -> None:
+    """Three ways to learn the parent is gone or wants us to leave."""
+    def read_stdin():
+        for line in stdin:
+            if line.strip() == b"quit":
+                break
+        stop.set()
+
+    def read_socket():
+        try:
+            while sock.recv(4096):
+                pass
+        except OSError:
+            pass
+        stop.set()
+
+    def parent_pid():
+        ppid = os.getppid()
+        while not stop.wait(1.0):
+            if os.getppid() != ppid:
+                stop.set()
+
+    for fn in (read_stdin, read_socket, parent_pid):
+        threading.Thread(target=fn, name=f"watcher-{fn.__name__}", daemon=True).start()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The child: read the secret line, connect back, watch until told to stop."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="presence-watcher %(levelname)s %(name)s: %(message)s")
+    stdin = sys.stdin.buffer
+    line = stdin.readline()
+    if not line:
+        return 2
+    secret = json.loads(line)
+    sock = socket.create_connection(("127.0.0.1", int(secret["back"])), timeout=10)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.sendall(frame([("hello", secret["token"], os.getpid())]))
+    reader, cfg = FrameReader(), None
+    while cfg is None:
+        data = sock.recv(1 << 16)
+        if not data:
+            return 3
+        frames = reader.feed(data)
+        if frames:
+            cfg = frames[0][0][1]
+    sock.settimeout(None)
+    stop = threading.Event()
+    _watch_parent(stop, sock, stdin)
+    batcher = _Batcher(sock, stop)
+
+    from sip.simple.ua import PresenceUA
+    ua = PresenceUA(secret["host"], int(secret["port"]), secret["user"], secret["password"],
+                    transport=secret.get("transport", "tcp"), domain=secret.get("domain"))
+    try:
+        info = _subscribe(ua, batcher, cfg, stop)
+        batcher.item("i", "", info)
+        stop.wait()
+    finally:
+        # Unsubscribe (Expires: 0) within a bounded time: a dead server must
+        # not keep this process alive.
+        closer = threading.Thread(target=ua.close, name="watcher-close", daemon=True)
+        closer.start()
+        closer.join(3.0)
+        batcher.close()
+        try:
+            sock.close()
+        except OSError:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""The wallboard's presence watcher process (sip/simple/watcher.py), for real.
+
+A real Kamailio (own instance, with a resource list), seats publishing
+through our UA, the watcher child started as the app starts it (and as the
+frozen app does, through ui.main's --presence-watcher), the real feed and
+model reading it on the GUI thread. Shown: every state arrives, direct and
+through the list; no SIP thread runs in the GUI process; a killed watcher
+marks every seat stale, says so and comes back by itself; the child leaves
+when told to, and when its parent dies without a word; the password never
+appears in its command line or environment.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from app.domain.presence_doc import QueuePresence, SeatPresence, queue_pidf, seat_pidf
+from app.domain.seat_state import SeatState
+from sip.simple.watcher import (FrameReader, WatcherConfig, WatcherProcess, frame,
+                                item_of_document, presence_of)
+from tests.conftest import wait_until
+
+N = 12
+USERS = {f"w{i:02d}": f"pw-w{i:02d}" for i in range(N)}
+JUDGE, JUDGE_PW = "judge", "pw-judge-watch"
+
+
+class Entry:
+    def __init__(self, number, court):
+        self.number, self.name, self.court = number, f"坐席{number}", court
+
+
+def court_of(i):
+    return f"c{i % 3}"
+
+
+# ----------------------------------------------------------------- wire format
+def test_documents_travel_as_plain_tuples():
+    seat = SeatPresence("w01", SeatState.NOT_READY, reason="meal", since=1_800_000_000.5, court="c1",
+                        queues=("c1", "main"), calls_today=7, name="王")
+    item = item_of_document("sip:w01@x", seat_pidf("sip:w01@x", seat), 123.0)
+    assert item[:3] == ("s", "sip:w01@x", 123.0)
+    assert presence_of(item) == seat
+    q = QueuePresence("main", "c0", waiting=3, oldest_wait_s=42.0, answered=10, abandoned=1,
+                      service_level=0.9, lent_in=2, lending_until=1_800_000_100.0, updated=1_800_000_000.0)
+    assert presence_of(item_of_document("sip:q-c0@x", queue_pidf("sip:q-c0@x", q), 1.0)) == q
+    bad = item_of_document("sip:w02@x", "<presence><oops", 1.0)
+    assert bad[0] == "m" and bad[1] == "sip:w02@x"
+    foreign = ('<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:w03@x"><tuple id="t"><status>'
+               '<basic>closed</basic></status></tuple></presence>')
+    p = presence_of(item_of_document("sip:w03@x", foreign, 1.0))
+    assert p.seat == "w03" and p.state is SeatState.SIGNED_OUT
+
+
+def test_frames_survive_any_split():
+    data = frame([("s", "a", 1.0)]) + frame([("u", "b", 2.0, "failed"), ("l", "", 3.0, "x")])
+    for cut in range(len(data) + 1):
+        r = FrameReader()
+        got = r.feed(data[:cut]) + r.feed(data[cut:])
+        assert got == [[("s", "a", 1.0)], [("u", "b", 2.0, "failed"), ("l", "", 3.0, "x")]]
+    with pytest.raises(ValueError):
+        FrameReader().feed(b"\xff\xff\xff\xff")
+
+
+# ---------------------------------------------------------------- end to end
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from deploy.kamailio.launcher import KamailioServer, SipUser
+    users = [SipUser(u, p) for u, p in USERS.items()] + [SipUser(JUDGE, JUDGE_PW)]
+    srv = KamailioServer(tmp_path_factory.mktemp("kam-watcher"), users=users)
+    list_uri = srv.set_resource_list("watchlist", JUDGE, [f"sip:w{i:02d}@{srv.host}" for i in range(N)])
+    srv.start(timeout=30)
+    yield srv, list_uri
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def pool(server):
+    from sip.simple.ua import PublisherPool
+    srv, _ = server
+    p = PublisherPool(srv, list(USERS.items()), "udp")
+    yield p
+    p.close()
+
+
+def publish(srv, pool, states):
+    res = pool.publish_many([(f"w{i:02d}", seat_pidf(f"sip:w{i:02d}@{srv.host}", SeatPresence(
+        f"w{i:02d}", st, since=time.time(), court=court_of(i)))) for i, st in states.items()])
+    assert not [r for r in res if isinstance(r, Exception)]
+
+
+@pytest.fixture
+def board(server, qapp):
+    from ui.wallboard.feed import PresenceFeed
+    from ui.wallboard.model import SeatTableModel
+    model = SeatTableModel([Entry(f"w{i:02d}", court_of(i)) for i in range(N)], {})
+    feed = PresenceFeed(model)
+    problems: list[str] = []
+    feed.watcherChanged.connect(problems.append)
+    yield model, feed, problems
+    feed.close_watcher()
+
+
+def config(srv, list_uri=None):
+    return WatcherConfig(srv.host, srv.tcp_port, JUDGE, JUDGE_PW, srv.host, "tcp",
+                         uris=[] if list_uri else [f"sip:w{i:02d}@{srv.host}" for i in range(N)],
+                         list_uri=list_uri)
+
+
+def all_show(model, states):
+    return all(not model.rows[model.row_of(f"w{i:02d}")].stale
+               and model.rows[model.row_of(f"w{i:02d}")].presence.state is st for i, st in states.items())
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("mode", ["direct", "list"])
+def test_every_state_reaches_the_model_through_the_watcher(server, pool, board, mode):
+    srv, list_uri = server
+    model, feed, problems = board
+    states = {i: (SeatState.READY, SeatState.TALKING, SeatState.WRAP_UP)[i % 3] for i in range(N)}
+    publish(srv, pool, states)
+    threads_before = {t.ident for t in threading.enumerate()}
+    feed.attach_watcher(config(srv, list_uri if mode == "list" else None))
+    wait_until(lambda: all_show(model, states), timeout=30, what="every seat live")
+    # A change after start-up, and the court counts follow.
+    publish(srv, pool, {0: SeatState.NOT_READY, 1: SeatState.HELD})
+    states.update({0: SeatState.NOT_READY, 1: SeatState.HELD})
+    wait_until(lambda: all_show(model, states), timeout=15, what="changes live")
+    assert model.court_summary("c0").count(SeatState.NOT_READY) == 1
+    assert feed.malformed == 0
+    wait_until(lambda: problems == [""], timeout=15, what="the watcher says it is up")
+    # The SIP work is in the child: no thread was added to this process.
+    assert {t.ident for t in threading.enumerate()} <= threads_before
+    assert feed.watcher.child_pid != os.getpid() and feed.watcher.running()
+
+
+@pytest.mark.e2e
+def test_killed_watcher_marks_all_stale_says_so_and_comes_back(server, pool, board):
+    srv, _ = server
+    model, feed, problems = board
+    states = {i: SeatState.READY for i in range(N)}
+    publish(srv, pool, states)
+    feed.attach_watcher(config(srv))
+    wait_until(lambda: all_show(model, states), timeout=30, what="every seat live")
+    pid = feed.watcher.child_pid
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: all(r.stale for r in model.rows), timeout=10, what="all stale")
+    assert problems[-1] and "stale" in problems[-1]
+    # Restarted by itself: the server sends each seat's current state again.
+    wait_until(lambda: feed.watcher is not None and feed.watcher.connected and all_show(model, states),
+               timeout=30, what="live again")
+    assert feed.watcher.child_pid != pid and problems[-1] == ""
+
+
+@pytest.mark.e2e
+def test_clean_close_and_secrets_stay_out_of_argv_and_environment(server, board):
+    srv, _ = server
+    model, feed, problems = board
+    feed.attach_watcher(config(srv))
+    wait_until(lambda: feed.watcher is not None and feed.watcher.connected, timeout=20, what="connected")
+    w = feed.watcher
+    pid = w.child_pid
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        assert JUDGE_PW.encode() not in f.read()
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        assert JUDGE_PW.encode() not in f.read()
+    wait_until(lambda: not all(r.stale for r in model.rows), timeout=20, what="states")
+    feed.close_watcher(wait=10)
+    assert w.proc.returncode == 0 and feed.watcher is None
+    assert not problems or problems[-1] == ""  # a close is not reported as a failure
+
+
+@pytest.mark.e2e
+def test_frozen_app_entry_starts_the_watcher(server, pool, board):
+    """The frozen app starts itself with --presence-watcher: ui.main hands over."""
+    srv, _ = server
+    model, feed, problems = board
+    states = {i: SeatState.OFFERED for i in range(N)}
+    publish(srv, pool, states)
+    argv = [sys.executable, "-c", "import sys; from ui.main import main; sys.exit(main(['--presence-watcher']))"]
+    feed.attach_watcher(config(srv), argv=argv)
+    wait_until(lambda: all_show(model, states), timeout=30, what="every seat live")
+
+
+CHILD_OF_DOOMED_PARENT = r"""
+import os, sys, time, json
+sys.path.insert(0, os.getcwd())
+from sip.simple.watcher import WatcherConfig, WatcherProcess
+cfg = WatcherConfig(**json.loads(sys.stdin.readline()))
+w = WatcherProcess(cfg)
+w.start()
+deadline = time.monotonic() + 20
+while not w.accept():
+    if time.monotonic() > deadline:
+        sys.exit(3)
+    time.sleep(0.01)
+print(w.child_pid, flush=True)
+time.sleep(0.5)
+os._exit(0)   # dies without a word: no quit, nothing closed
+"""
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.e2e
+def test_watcher_dies_with_its_parent(server):
+    import json
+    from dataclasses import asdict
+    srv, _ = server
+    from sip.simple.watcher import ROOT
+    p = subprocess.Popen([sys.executable, "-c", CHILD_OF_DOOMED_PARENT], cwd=str(ROOT),
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    out, _ = p.communicate(json.dumps(asdict(config(srv))) + "\n", timeout=30)
+    assert p.returncode == 0, out
+    pid = int(out.split()[0])
+    end = time.monotonic() + 10
+    while alive(pid) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert not alive(pid), "the watcher outlived its parent"
+
+
+def test_watcher_process_refuses_a_stranger(server):
+    """Only the child that knows the token is taken: another local process
+    connecting first is closed, and the real child still gets in."""
+    import socket
+    srv, _ = server
+    w = WatcherProcess(config(srv), argv=[sys.executable, "-c", "import time; time.sleep(30)"])
+    w.start()
+    s = None
+    try:
+        port = w.listener.getsockname()[1]
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(frame([("hello", "not-the-token", 1)]))
+        assert not w.accept() and not w.connected
+        s.settimeout(5)
+        assert s.recv(10) == b""  # closed on the stranger
+    finally:
+        if s is not None:
+            s.close()
+        w.close(wait=0)
+        w.proc.kill()
+        w.proc.wait()
