@@ -33,6 +33,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   (systemctl disable --now kamailio >/dev/null 2>&1 || service kamailio stop >/dev/null 2>&1 || true)
   # Nor the packaged PostgreSQL cluster: tests start their own on loopback.
   (systemctl disable --now postgresql >/dev/null 2>&1 || service postgresql stop >/dev/null 2>&1 || true)
+  # Nor Debian's rtpengine service: the launcher starts its own beside Kamailio.
+  (systemctl disable --now rtpengine-daemon >/dev/null 2>&1 || service rtpengine-daemon stop >/dev/null 2>&1 || true)
 fi
 
 # Pick a Python the pinned wheels exist for (3.11 or 3.12).
