@@ -6,6 +6,7 @@ tiles and alerts checked through the real widgets.
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from app import paths
 from app.domain.directory import Directory
@@ -137,3 +138,75 @@ def test_charts_draw_waiting_steps_and_intervals(board):
     win.charts.redraw()
     xs, ys = win.charts.waiting_curve.getData()
     assert len(xs) == len(ys) and list(ys[-2:]) == [1, 1] and max(ys) == 5
+
+
+def test_grid_copy_matches_the_model_and_passes_qtmodeltester(board, qtmodeltester):
+    """The grid paints from a copy in Qt's own model (no Python per painted
+    cell): after the batched signal it shows exactly what the model says."""
+    d, clock, model, win, feed = board
+    seats = d.entries("seat")
+    for k, s in enumerate(seats[:6]):
+        st = (SeatState.TALKING, SeatState.NOT_READY, SeatState.WRAP_UP)[k % 3]
+        feed.on_document("u", seat_pidf("u", SeatPresence(s.number, st, reason="meal" if k % 3 == 1 else "",
+                                                          since=clock() - 10 * k, court=s.court, calls_today=k)))
+    model.mark_stale(seats[5].number)
+    model.flush()
+    g = win.grid_model
+    for i in range(len(model.rows)):
+        for c in range(len(model.COLUMNS)):
+            for role in (Qt.DisplayRole, Qt.ForegroundRole, Qt.UserRole):
+                assert g.data(g.index(i, c), role) == model.data(model.index(i, c), role), (i, c, role)
+    qtmodeltester.check(g)
+
+
+def test_grid_times_tick_on_screen_and_catch_up_when_scrolled_into_view(board, qtbot):
+    d, clock, model, win, feed = board
+    win.resize(1200, 700)
+    win.show()
+    qtbot.waitExposed(win)
+    g = win.grid_model
+    shown = [win.proxy.mapToSource(win.proxy.index(r, 0)).row() for r in (0, win.proxy.rowCount() - 1)]
+    first, last = (model.rows[i] for i in shown)
+    for s in (first, last):
+        feed.on_document("u", seat_pidf("u", SeatPresence(s.number, SeatState.TALKING, since=clock() - 5,
+                                                          court=s.court)))
+    model.flush()
+    top, bottom = model.row_of(first.number), model.row_of(last.number)
+    assert top in win._visible_source_rows() and bottom not in win._visible_source_rows()
+    assert g.data(g.index(top, 4)) == g.data(g.index(bottom, 4)) == "00:05"
+    clock.t += 60
+    model.expire()  # the clock tick
+    assert g.data(g.index(top, 4)) == "01:05"
+    assert g.data(g.index(bottom, 4)) == "00:05"  # off screen: not copied yet
+    win.table.scrollTo(win.proxy.mapFromSource(g.index(bottom, 0)))
+    qtbot.waitUntil(lambda: g.data(g.index(bottom, 4)) == "01:05", timeout=2000)
+
+
+def test_grid_sorts_by_time_in_state_and_filters_in_qt(board):
+    d, clock, model, win, feed = board
+    seats = d.entries("seat")[:3]
+    for k, s in enumerate(seats):
+        feed.on_document("u", seat_pidf("u", SeatPresence(s.number, SeatState.READY, since=clock() - 100 * (k + 1),
+                                                          court=s.court)))
+    model.flush()
+    win.table.sortByColumn(4, Qt.AscendingOrder)
+    order = [win.proxy.data(win.proxy.index(r, 1)) for r in range(win.proxy.rowCount())]
+    # Ascending by the time shown (shortest in state first), seats never heard of last;
+    # the keys do not move with the clock, so a tick does not re-sort.
+    assert order[:3] == [seats[0].number, seats[1].number, seats[2].number]
+    win.table.sortByColumn(4, Qt.DescendingOrder)
+    order = [win.proxy.data(win.proxy.index(r, 1)) for r in range(win.proxy.rowCount())]
+    assert order[-3:] == [seats[2].number, seats[1].number, seats[0].number]
+    win.state_filter.setCurrentIndex(win.state_filter.findData("ready"))
+    assert win.proxy.rowCount() == 3
+    win.state_filter.setCurrentIndex(win.state_filter.findData("stale"))
+    assert win.proxy.rowCount() == len(model.rows) - 3
+
+
+def test_feed_problem_line(board):
+    d, clock, model, win, feed = board
+    win.show()
+    win.show_feed_problem("watcher restarting")
+    assert win.feed_label.isVisible() and "restarting" in win.feed_label.text()
+    win.show_feed_problem("")
+    assert not win.feed_label.isVisible()

@@ -226,19 +226,28 @@ class SeatTableModel(QAbstractTableModel):
             return self.cells(i)[c][0]
         if role == Qt.ForegroundRole:
             return self.cells(i)[c][1]
+        if role == Qt.UserRole:  # sort keys
+            return self.sort_keys(i)[c]
+        return self.filter_key(i)  # Qt.UserRole + 1
+
+    def sort_keys(self, i: int) -> tuple:
+        """Row `i`'s sort key per column: none of them moves with the clock
+        (times sort by when they began), so a sorted grid re-sorts a row only
+        when it changes."""
         r = self.rows[i]
         p = r.presence
-        if role == Qt.UserRole:  # sort keys
-            col = self.COLUMNS[c]
-            if col == "state":
-                return STATE_ORDER.index(self.state_of(r))
-            if col == "in_state":
-                return -(p.since if p is not None and p.since else self.clock())
-            if col == "calls_today":
-                return p.calls_today if p is not None else 0
-            return self.cells(i)[c][0]
-        # Qt.UserRole + 1, filter keys: court code and state value
-        return (r.court, self.state_of(r).value, r.stale)
+        cells = self.cells(i)
+        return (cells[0][0], cells[1][0], cells[2][0], STATE_ORDER.index(self.state_of(r)),
+                -(p.since if p is not None and p.since else 0.0),
+                -(r.call_since if r.call_since and not r.stale else 0.0),
+                p.calls_today if p is not None else 0)
+
+    def filter_key(self, i: int) -> str:
+        """Row `i`'s filter key, "<court>|<state value>" or "<court>|~stale":
+        the grid's filter matches it with a regular expression (in Qt, no
+        Python call per row)."""
+        r = self.rows[i]
+        return f"{r.court}|{'~stale' if r.stale else self.state_of(r).value}"
 
     # -- updates ---------------------------------------------------------------
     def row_of(self, number: str) -> int | None:
