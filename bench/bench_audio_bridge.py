@@ -1,40 +1,50 @@
 """Bench: the AudioBridge's added latency, glitches and CPU, through the app's own SIP
 engine, on the private virtual sound system (tests/audio_env.py).
 
-    .venv/bin/python bench/bench_audio_bridge.py [--clicks 12] [--soak 30] [--no-legacy]
+    .venv/bin/python bench/bench_audio_bridge.py [--modes legacy,device] [--repeat 3]
+        [--soak 60] [--ptime 10] [--alsa pulse|pipewire|both] [--wire]
 
-No pjsua2 here (project rule: only sip/ imports it): the endpoint is the app's
-``SipEngine`` (clock rate 16 kHz, null sound device), driven by its own 10 ms Qt timer
-while this script runs ``QCoreApplication.processEvents()`` in its wait loops; the audio
-path is ``engine.audio`` (``sip.media.LocalAudio``): ``open_devices`` creates the
-AudioBridge, ``set_loopback(True)`` sends the microphone through the conference bridge
-back to the speaker.
+No pjsua2 import here (only sip/ imports it): the endpoint is the app's ``SipEngine``
+(clock rate 16 kHz, null sound device) polled by its own Qt timer while this script runs
+``QCoreApplication.processEvents()``; the audio path is ``engine.audio``
+(``sip.media.LocalAudio``). ``--ptime`` sets the conference bridge's frame
+(``EpConfig.medConfig.audioFramePtime``) by wrapping the engine's ``libInit`` for this
+process only; without it the engine's own setting is measured.
 
-Loop measured: a click is written into the microphone's feed (null sink ``seat_mic_src``),
-PortAudio's mic stream (``seat_mic`` = its monitor) -> mic ring -> AudioMediaPort ->
-conference bridge -> the same port -> speaker ring -> PortAudio's speaker stream
-(``seat_speaker``) -> recorded at ``seat_speaker.monitor``. Clicks are emitted and recorded
-by ONE duplex PortAudio stream of the bench (same sample clock); its own latency, as
-PortAudio reports it, is subtracted.
+What "added latency" means here (what issue 2 asks for: "the audio bridge's added
+latency"): the time from a sound being *in the microphone device* to it being *in the
+speaker device*, with the bridge looping the microphone back to the speaker through the
+conference bridge (``set_loopback``). Everything the bridge owns is in it: its PortAudio
+capture stream (ALSA plugin and sound-server client buffers included), its rings, the
+conference frame, its playback stream. It is measured from outside, in one recording of
+both devices (``VirtualAudio.bridge_latency``: noise bursts played into the microphone's
+feed, the mic device's monitor and the speaker device's monitor recorded as the two
+channels of one stream, lag per burst by matched filter). The player's and recorder's
+own latencies are not in it. "Per direction" is half the round trip; the bridge's own
+estimate of the split (stream latency as PortAudio reports it + mean ring fill) is
+printed next to it. Through a call pjmedia adds its own path on top (codec, RTP, jitter
+buffer: ~26 ms with G.722, stack-notes).
 
-Reference ("wire"): the same loop with the bridge replaced by a plain duplex PortAudio
-stream seat_mic -> seat_speaker (blocks of the bridge's size). What the sound server
-costs (pipewire-pulse, the ALSA pulse plugin) is in both; the bridge's added latency is
-``loop - wire`` plus the wire's own stream latency, i.e. rings + streams + one
-conference tick, split over two directions.
+Glitches: a 1 kHz tone goes round the loop for ``--soak`` seconds; the same two-channel
+recording is searched for dropouts and phase jumps (``tone_glitches``) on the input
+(what the player delivered: the sound server's or the machine's hiccups, not the
+bridge's) and on the output; the bridge's own counters (underruns, cuts, device xruns)
+are printed too. Modes run interleaved (``--repeat``) so that load from other processes
+on this machine hits them alike; figures are medians over the repeats.
 
-Each mode (``LEGACY_TUNING``, the colleague's first design, and the current default
-``BridgeTuning()``) then runs ``--soak`` seconds with the loop busy (a tone through the
-loop) and reports underruns, overruns/trims, slow corrections and CPU. Figures only; no
-assertions.
+``--wire`` adds a reference: a plain PortAudio wire (capture stream -> ring -> playback
+stream, no pjsua2) with the device clock's stream settings: the floor any bridge on
+these devices can reach.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -46,15 +56,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 
 from sip.audio import devices  # noqa: E402
-from tests.audio_env import missing_tools, sine, virtual_audio  # noqa: E402
+from tests.audio_env import (both_ends, missing_tools, sine, tone_glitches,  # noqa: E402
+                             virtual_audio)
 
 RATE = 16000
-MEAS_RATE = 48000
 MIC, SPEAKER = "seat_mic", "seat_speaker"
+APP_SWITCH_INTERVAL_S = 0.001      # what ui/main.py sets for the whole app
+TONE_HZ = 1000
 
 
 def spin(app, seconds: float, until=None) -> None:
-    """Run the Qt loop (the engine's 10 ms poll timer) for ``seconds`` or until()."""
+    """Run the Qt loop (the engine's poll timer) for ``seconds`` or until()."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         app.processEvents()
@@ -63,180 +75,264 @@ def spin(app, seconds: float, until=None) -> None:
         time.sleep(0.002)
 
 
+def in_background(app, fn):
+    """Run fn() in a thread while the Qt loop keeps running here; return its result."""
+    box: dict = {}
+
+    def run():
+        try:
+            box["v"] = fn()
+        except Exception as exc:  # noqa: BLE001
+            box["e"] = exc
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    spin(app, 3600, until=lambda: not t.is_alive())
+    if "e" in box:
+        raise box["e"]
+    return box["v"]
+
+
 def cpu_per_second(app, seconds: float) -> float:
     c0, t0 = time.process_time(), time.monotonic()
     spin(app, seconds)
     return (time.process_time() - c0) / (time.monotonic() - t0)
 
 
-def measure_clicks(app, clicks: int) -> tuple[list[float], float]:
-    """Loop latencies (ms) of ``clicks`` clicks, measuring stream's latency removed."""
-    sd = devices.sd
-    period = int(0.6 * MEAS_RATE)
-    click = np.zeros(period, np.int16)
-    n = int(0.002 * MEAS_RATE)      # 2 ms burst of 2 kHz: survives 8 kHz band limits
-    click[:n] = (0.7 * 32767 * np.sin(2 * np.pi * 2000 * np.arange(n) / MEAS_RATE)).astype(np.int16)
-    out_sig = np.tile(click, clicks + 1)
-    total = len(out_sig)
-    rec = np.zeros(total + MEAS_RATE, np.int16)
-    pos = {"out": 0, "in": 0}
-
-    def cb(indata, outdata, frames, _t, _s):
-        o = pos["out"]
-        k = max(0, min(frames, total - o))
-        outdata[:k, 0] = out_sig[o:o + k]
-        outdata[k:, 0] = 0
-        pos["out"] = o + frames
-        i = pos["in"]
-        k = max(0, min(frames, len(rec) - i))
-        rec[i:i + k] = indata[:k, 0]
-        pos["in"] = i + frames
-
-    dev_in = devices.find_device("seat_speaker_monitor", output=False).index
-    dev_out = devices.find_device("seat_mic_feed", output=True).index
-    with sd.Stream(device=(dev_in, dev_out), samplerate=MEAS_RATE, channels=1, dtype="int16",
-                   blocksize=MEAS_RATE // 200, latency="low", callback=cb) as st:
-        meas_lat = (st.latency[0] + st.latency[1]) * 1000
-        spin(app, 3600, until=lambda: pos["in"] >= len(rec))
-    env = np.abs(rec.astype(np.float64))
-    thr = 0.25 * env.max() if env.max() > 0 else 1
-    lat = []
-    for c in range(1, clicks + 1):                  # the first click primes everything
-        seg = env[c * period:(c + 1) * period]
-        hit = np.nonzero(seg > thr)[0]
-        if len(hit):
-            lat.append(hit[0] * 1000 / MEAS_RATE - meas_lat)
-    return lat, meas_lat
+_PTIME = {"ms": 0}
 
 
-def wire_reference(app, clicks: int, block: int, latency) -> tuple[list[float], float]:
-    """The click loop through a plain duplex stream seat_mic -> seat_speaker."""
-    sd = devices.sd
-    dev_in = devices.find_device(MIC, output=False).index
-    dev_out = devices.find_device(SPEAKER, output=True).index
+def patch_frame_ptime() -> None:
+    """Let the bench set the conference frame (``_PTIME``) of the engines it starts: wrap
+    the Endpoint's libInit that sip.engine calls, in this process only (0: leave the
+    engine's own setting)."""
+    import sip.engine as engine_mod
+    ep_cls = engine_mod.pj.Endpoint
+    orig = ep_cls.libInit
 
-    def cb(indata, outdata, frames, _t, _s):
-        outdata[:] = indata
-
-    with sd.Stream(device=(dev_in, dev_out), samplerate=RATE, channels=1, dtype="int16",
-                   blocksize=block, latency=latency, callback=cb) as st:
-        own = (st.latency[0] + st.latency[1]) * 1000
-        spin(app, 1.0)
-        lat, _ = measure_clicks(app, clicks)
-    return lat, own
+    def lib_init(self, cfg, _orig=orig):
+        if _PTIME["ms"]:
+            cfg.medConfig.audioFramePtime = _PTIME["ms"]
+        return _orig(self, cfg)
+    ep_cls.libInit = lib_init
 
 
-def summary(lat: list[float]) -> str:
-    if not lat:
-        return "no click came back"
-    a = np.array(lat)
-    return (f"median {np.median(a):.1f} ms, min {a.min():.1f}, max {a.max():.1f} "
-            f"({len(a)} clicks)")
+def tunings() -> dict:
+    from sip.audio.bridge import ADAPTIVE_PORT_TUNING, LEGACY_TUNING, BridgeTuning
+    return {"legacy": LEGACY_TUNING, "adaptive-port": ADAPTIVE_PORT_TUNING,
+            "device": BridgeTuning()}
 
 
-def run_mode(app, eng, name, tuning, args, va) -> dict:
-    b = eng.audio.bridge
-    b.tuning = tuning
-    # the legacy design ran with Python's default 5 ms GIL switch interval
-    sys.setswitchinterval(tuning.switch_interval_s or args.default_switch)
-    eng.audio.open_devices(MIC, SPEAKER)            # reopens the streams with `tuning`
-    eng.audio.set_loopback(True)
-    spin(app, args.settle)                           # let the adaptive targets settle
-    lat, meas_lat = measure_clicks(app, args.clicks)
-    s_clicks = b.stats
-    # soak: a tone keeps the loop busy; count glitches over the whole time
+def parse_mode(spec: str, default_ptime: int):
+    """"name[@ptime][:field=value;field=value]": a tuning (BridgeTuning fields changed)
+    and the conference frame to run it with (0: the engine's own)."""
+    head, _, rest = spec.partition(":")
+    name, _, pt = head.partition("@")
+    ptime = int(pt) if pt else default_ptime
+    base = tunings()[name]
+    changes = {}
+    for kv in filter(None, rest.split(";")):
+        k, _, v = kv.partition("=")
+        cur = getattr(base, k)
+        if isinstance(cur, bool):
+            changes[k] = v.lower() in ("1", "true", "yes")
+        elif v in ("none", "None"):
+            changes[k] = None
+        else:
+            try:
+                changes[k] = float(v)
+            except ValueError:
+                changes[k] = v
+    return spec, dataclasses.replace(base, **changes), ptime
+
+
+def glitches_both(x: np.ndarray, trim_s: float = 0.5) -> tuple[dict, dict]:
+    st = x[: len(x) // 2 * 2].reshape(-1, 2)
+    t = int(trim_s * RATE)
+    a, b = st[t:-t or None, 0], st[t:-t or None, 1]
+    return tone_glitches(a, RATE, TONE_HZ), tone_glitches(b, RATE, TONE_HZ)
+
+
+_COUNTERS = ("mic_underruns", "mic_overruns", "speaker_underruns", "speaker_overruns",
+             "device_xruns", "callback_errors", "mic_trimmed", "mic_padded",
+             "speaker_trimmed", "speaker_padded")
+
+
+def run_mode(app, eng, va, name, tuning, args) -> dict:
+    audio = eng.audio
+    audio.close_devices()                        # a new bridge for each tuning
+    audio.tuning = tuning
+    sys.setswitchinterval(APP_SWITCH_INTERVAL_S)
+    audio.open_devices(MIC, SPEAKER)
+    audio.set_loopback(True)
+    b = audio.bridge
+    spin(app, args.settle)
+    lags = in_background(app, lambda: va.bridge_latency(args.bursts)["lags_ms"])
+    s_lat = b.stats
     s0 = b.stats
-    tone = sine(700, args.soak + 5, RATE, -20.0)
-    player = va.play(tone, RATE, "seat_mic_src")
-    busy = cpu_per_second(app, args.soak)
-    s1 = b.stats
+    player = va.play(sine(TONE_HZ, args.soak + 3, RATE, -20.0), RATE, "seat_mic_src")
+    with both_ends(va, RATE) as rec:
+        spin(app, 0.5)
+        busy = cpu_per_second(app, args.soak)
+        s1 = b.stats
+        x = rec.stop()
     player.kill()
     player.wait()
-    eng.audio.set_loopback(False)
-    d = {k: getattr(s1, k) - getattr(s0, k) for k in (
-        "mic_underruns", "mic_overruns", "speaker_underruns", "speaker_overruns",
-        "device_xruns", "callback_errors", "mic_trimmed", "mic_padded", "speaker_trimmed",
-        "speaker_padded")}
-    return dict(name=name, lat=lat, meas_lat=meas_lat, stats=s_clicks, end=s1, soak=d,
-                busy=busy)
+    g_in, g_out = glitches_both(x)
+    audio.set_loopback(False)
+    d = {k: getattr(s1, k) - getattr(s0, k) for k in _COUNTERS}
+    return dict(name=name, lags=lags, rt=float(np.median(lags)) if lags else float("nan"),
+                stats=s_lat, end=s1, soak=d, busy=busy, g_in=g_in, g_out=g_out)
 
 
-def report(r: dict, wire: list[float], wire_own: float, idle: float, soak_s: float) -> None:
-    s, e, d = r["stats"], r["end"], r["soak"]
-    print(f"\n== {r['name']} ==")
-    print(f"loop mic->bridge->conference->bridge->speaker: {summary(r['lat'])}")
-    if r["lat"] and wire:
-        extra = np.median(r["lat"]) - np.median(wire) + wire_own
-        print(f"  added by bridge + conference vs. a plain duplex wire: ~{extra:.1f} ms round "
-              f"trip; minus one 20 ms conference tick: ~{(extra - 20) / 2:.1f} ms per direction")
+def run_wire(app, va, tuning, args) -> dict:
+    """A plain wire with the device clock's stream settings (block, latency)."""
+    from sip.audio.bridge import _Ring
+    sd = devices.sd
+    block = int(RATE * (tuning.block_ms or args.frame_ms) / 1000)
+    ring = _Ring(RATE * 2, RATE)
+    cnt = {"under": 0, "xruns": 0}
+    head = int(0.002 * RATE)
+
+    def mic_cb(indata, frames, _t, status):
+        if status:
+            cnt["xruns"] += 1
+        ring.write(indata[:, 0].copy())
+
+    def spk_cb(outdata, frames, _t, status):
+        if status:
+            cnt["xruns"] += 1
+        f = ring.fill()
+        if f - frames > head + 4 * block:
+            ring.skip(f - frames - head)
+        n = ring.read_into(outdata[:, 0], frames)
+        if n < frames:
+            outdata[n:, 0] = 0
+            cnt["under"] += 1
+    dev_in = devices.find_device(MIC, output=False).index
+    dev_out = devices.find_device(SPEAKER, output=True).index
+    so = sd.OutputStream(device=dev_out, samplerate=RATE, channels=1, dtype="int16",
+                         blocksize=block, latency=tuning.stream_latency, callback=spk_cb)
+    si = sd.InputStream(device=dev_in, samplerate=RATE, channels=1, dtype="int16",
+                        blocksize=block, latency=tuning.stream_latency, callback=mic_cb)
+    with so, si:
+        spin(app, args.settle)
+        lags = in_background(app, lambda: va.bridge_latency(args.bursts)["lags_ms"])
+        u0 = cnt["under"]
+        spin(app, min(args.soak, 10))
+        under = cnt["under"] - u0
+    return dict(rt=float(np.median(lags)) if lags else float("nan"), lags=lags,
+                under=under, lat=(si.latency * 1000, so.latency * 1000))
+
+
+def report(name: str, runs: list[dict], idle: float, soak_s: float) -> None:
+    rts = [r["rt"] for r in runs]
+    rt = float(np.nanmedian(rts))
+    print(f"\n== {name} ==")
+    print(f"round trip mic device -> speaker device: median {rt:.1f} ms over {len(runs)} "
+          f"run(s) {np.round(rts, 1).tolist()}  => per direction {rt / 2:.1f} ms")
+    e = runs[-1]["stats"]
     mic_dir = e.mic_stream_ms + e.mic_buffer_ms
     spk_dir = e.speaker_stream_ms + e.speaker_buffer_ms
-    print(f"bridge's own estimate: mic direction {mic_dir:.1f} ms (stream {e.mic_stream_ms} + "
-          f"ring {e.mic_buffer_ms}), speaker direction {spk_dir:.1f} ms (ring "
-          f"{e.speaker_buffer_ms} + stream {e.speaker_stream_ms}); total "
-          f"{e.added_latency_ms} ms")
+    print(f"  clock {e.clock}, conference frame {e.frame_ms} ms; bridge's own estimate "
+          f"(last run): mic {mic_dir:.1f} ms (stream {e.mic_stream_ms} + ring "
+          f"{e.mic_buffer_ms}), speaker {spk_dir:.1f} ms (stream {e.speaker_stream_ms} + "
+          f"buffer {e.speaker_buffer_ms})")
     if e.mic_target_ms or e.speaker_target_ms:
-        print(f"headroom min/target: mic {e.mic_headroom_ms}/{e.mic_target_ms} ms, speaker "
+        print(f"  headroom min/target: mic {e.mic_headroom_ms}/{e.mic_target_ms} ms, speaker "
               f"{e.speaker_headroom_ms}/{e.speaker_target_ms} ms")
-    print(f"during the clicks: underruns mic/speaker {s.mic_underruns}/{s.speaker_underruns}, "
-          f"overruns (cuts) {s.mic_overruns}/{s.speaker_overruns}")
-    print(f"soak {soak_s:.0f} s with a tone in the loop: underruns mic/speaker "
-          f"{d['mic_underruns']}/{d['speaker_underruns']}, cuts {d['mic_overruns']}/"
-          f"{d['speaker_overruns']}, device xruns {d['device_xruns']}, callback errors "
-          f"{d['callback_errors']}; slow corrections (samples trimmed/padded) mic "
-          f"{d['mic_trimmed']}/{d['mic_padded']}, speaker {d['speaker_trimmed']}/"
-          f"{d['speaker_padded']}")
-    print(f"CPU: with the bridge looping {r['busy'] * 100:.1f} % of a core; the bridge's "
-          f"share ~{(r['busy'] - idle) * 100:.1f} %")
+    for i, r in enumerate(runs):
+        d = r["soak"]
+        gi, go = r["g_in"], r["g_out"]
+        print(f"  soak {soak_s:.0f} s #{i + 1}: output glitches {go['dropouts']} dropouts + "
+              f"{go['jumps']} jumps (input had {gi['dropouts']} + {gi['jumps']}); bridge: "
+              f"underruns mic/speaker {d['mic_underruns']}/{d['speaker_underruns']}, cuts "
+              f"{d['mic_overruns']}/{d['speaker_overruns']}, device xruns {d['device_xruns']}, "
+              f"callback errors {d['callback_errors']}; slow corrections (samples "
+              f"trimmed/padded) mic {d['mic_trimmed']}/{d['mic_padded']}, speaker "
+              f"{d['speaker_trimmed']}/{d['speaker_padded']}")
+    busy = float(np.median([r["busy"] for r in runs]))
+    print(f"  CPU with the loop busy: {busy * 100:.1f} % of a core; the bridge's share "
+          f"~{(busy - idle) * 100:.1f} %")
+
+
+def bench(plugin: str, args) -> None:
+    app = QCoreApplication.instance() or QCoreApplication([])
+    modes = [parse_mode(m, args.ptime) for m in args.modes.split(",")]
+    groups: dict[int, list] = {}
+    for name, tuning, ptime in modes:           # one engine per conference frame
+        groups.setdefault(ptime, []).append((name, tuning))
+    results: dict[str, list[dict]] = {name: [] for name, _, _ in modes}
+    wires = []
+    idle = []
+    problems = []
+    with tempfile.TemporaryDirectory() as tmp, virtual_audio(tmp, plugin) as va:
+        print(f"\n##### ALSA plugin '{plugin}': virtual audio (PipeWire) up in "
+              f"{va.startup_s * 1000:.0f} ms")
+        from sip.engine import SipEngine
+        for rep in range(args.repeat):
+            if args.wire:
+                wires.append(run_wire(app, va, modes[-1][1], args))
+            for ptime, group in groups.items():
+                _PTIME["ms"] = ptime
+                eng = SipEngine()
+                eng.start()
+                try:
+                    sys.setswitchinterval(APP_SWITCH_INTERVAL_S)
+                    idle.append(cpu_per_second(app, args.idle))
+                    for name, tuning in group:
+                        r = run_mode(app, eng, va, name, tuning, args)
+                        results[name].append(r)
+                        print(f"  [{rep + 1}/{args.repeat}] {name}: round trip {r['rt']:.1f} ms,"
+                              f" output glitches {r['g_out']['dropouts']}+{r['g_out']['jumps']}"
+                              f" (input {r['g_in']['dropouts']}+{r['g_in']['jumps']}), load "
+                              f"{os.getloadavg()[0]:.2f}", flush=True)
+                    problems += eng.audio.poll_problems()
+                finally:
+                    eng.shutdown()
+                    del eng
+    idle_cpu = float(np.median(idle))
+    print(f"\nCPU: engine idle (no devices) {idle_cpu * 100:.1f} % of a core")
+    if wires:
+        rts = [w["rt"] for w in wires]
+        print(f"reference wire (PortAudio capture -> ring -> playback, no pjsua2; streams "
+              f"reported {wires[0]['lat'][0]:.0f}/{wires[0]['lat'][1]:.0f} ms): round trip "
+              f"median {np.nanmedian(rts):.1f} ms {np.round(rts, 1).tolist()}, underruns "
+              f"{[w['under'] for w in wires]}")
+    for name, runs in results.items():
+        report(name, runs, idle_cpu, args.soak)
+    if problems:
+        print("audio problems reported:", problems)
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--clicks", type=int, default=12)
-    ap.add_argument("--soak", type=float, default=30.0, help="seconds of glitch counting")
-    ap.add_argument("--settle", type=float, default=4.0)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--modes", default="legacy,device@10",
+                    help="comma list of legacy | adaptive-port | device, each optionally "
+                         "with '@ms' (conference frame) and ':field=value;field=value' "
+                         "(BridgeTuning fields)")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--bursts", type=int, default=12)
+    ap.add_argument("--soak", type=float, default=60.0, help="seconds of glitch counting")
+    ap.add_argument("--settle", type=float, default=3.0)
     ap.add_argument("--idle", type=float, default=3.0)
-    ap.add_argument("--no-legacy", action="store_true", help="skip the old design")
+    ap.add_argument("--ptime", type=int, default=0,
+                    help="conference frame in ms for modes without '@ms' (0: the engine's "
+                         "own setting)")
+    ap.add_argument("--alsa", default="pulse", choices=("pulse", "pipewire", "both"))
+    ap.add_argument("--wire", action="store_true", help="also measure a plain PortAudio wire")
     args = ap.parse_args()
-    args.default_switch = sys.getswitchinterval()
+    args.frame_ms = 10
     miss = missing_tools()
     if miss:
         print("cannot run: missing", ", ".join(miss))
         return 1
-    app = QCoreApplication.instance() or QCoreApplication([])
-    results = []
-    with tempfile.TemporaryDirectory() as tmp, virtual_audio(tmp) as va:
-        print(f"virtual audio (PipeWire) up in {va.startup_s * 1000:.0f} ms")
-        from sip.audio.bridge import LEGACY_TUNING, BridgeTuning
-        from sip.engine import SipEngine
-        new = BridgeTuning()
-        wire, wire_own = wire_reference(app, args.clicks, int(RATE * new.block_ms / 1000),
-                                        new.stream_latency)
-        eng = SipEngine()
-        eng.start()
-        try:
-            idle = cpu_per_second(app, args.idle)
-            eng.audio.open_devices(MIC, SPEAKER)
-            modes = [("new: BridgeTuning()", new)]
-            if not args.no_legacy:
-                modes.insert(0, ("baseline: LEGACY_TUNING (40 ms priming, block cuts)",
-                                 LEGACY_TUNING))
-            for name, tuning in modes:
-                results.append(run_mode(app, eng, name, tuning, args, va))
-            problems = eng.audio.poll_problems()
-        finally:
-            eng.shutdown()
-            sys.setswitchinterval(args.default_switch)
-    print(f"\nmeasuring stream's own latency (removed from every loop): "
-          f"{results[0]['meas_lat'] if results else 0:.1f} ms")
-    print(f"reference wire seat_mic -> seat_speaker (duplex stream, own latency "
-          f"{wire_own:.1f} ms): {summary(wire)}")
-    print(f"CPU: engine idle {idle * 100:.1f} % of a core")
-    for r in results:
-        report(r, wire, wire_own, idle, args.soak)
-    if problems:
-        print("audio problems reported:", problems)
-    print("\nthrough a call, pjmedia adds its own path on top: ~26 ms with G.722 (stack-notes)")
+    patch_frame_ptime()
+    print(f"conference frame: {args.ptime or 'engine default'} ms unless a mode says; GIL switch interval "
+          f"{APP_SWITCH_INTERVAL_S * 1000:.1f} ms (as the app); {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.2f} at start")
+    for plugin in (("pulse", "pipewire") if args.alsa == "both" else (args.alsa,)):
+        bench(plugin, args)
+    print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
     return 0
 
 

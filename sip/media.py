@@ -25,6 +25,7 @@ class LocalAudio:
     def __init__(self, ep: pj.Endpoint):
         self._ep = ep
         self.bridge = None          # sip.audio.bridge.AudioBridge when devices are open
+        self.tuning = None          # BridgeTuning of the next bridge (None: DEFAULT_TUNING)
         self._calls: dict[int, "SeatCall"] = {}
         self._problems: list[str] = []
 
@@ -33,10 +34,7 @@ class LocalAudio:
         """Route calls through the OS devices; raises AudioDeviceError with a clear message."""
         from sip.audio.bridge import LEGACY_TUNING, AudioBridge
         if self.bridge is None:
-            # The fixed-priming tuning glitched least in the 30 s soak of
-            # bench/bench_audio_bridge.py (17/0 underruns against 104/9 for the
-            # adaptive one); latency is about the same (~45 ms per direction).
-            b = AudioBridge(tuning=LEGACY_TUNING)
+            b = AudioBridge(tuning=self.tuning or LEGACY_TUNING)
             b.create()
             self.bridge = b
         try:

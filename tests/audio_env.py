@@ -38,7 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
-REQUIRED = ("pipewire", "pipewire-pulse", "wireplumber", "dbus-daemon", "pactl", "pacat", "parec")
+REQUIRED = ("pipewire", "pipewire-pulse", "wireplumber", "dbus-daemon", "pactl", "pacat", "parec",
+            "pw-cli", "pw-link")
 SINKS = ("seat_speaker", "seat_mic_src", "seat_headset", "ringer")
 # PortAudio device name -> pulse device
 PCMS = {
@@ -91,9 +92,34 @@ class Recording:
         return np.frombuffer(raw[: len(raw) // 2 * 2], "<i2").copy()
 
 
+# PortAudio device name -> PipeWire node, when the ALSA devices go through PipeWire's own
+# ALSA plugin (``type pipewire``; capturing from a sink node records its monitor)
+PW_NODES = {
+    "seat_speaker": "seat_speaker",
+    "seat_mic": "seat_mic_src",
+    "seat_headset": "seat_headset",
+    "seat_headset_mic": "seat_headset",
+    "ringer": "ringer",
+    "seat_mic_feed": "seat_mic_src",
+    "seat_speaker_monitor": "seat_speaker",
+}
+ALSA_PLUGINS = ("pulse", "pipewire")
+
+
+def default_alsa_plugin() -> str:
+    """``HOTLINE_AUDIO_ALSA`` (pulse | pipewire); pulse by default: the ALSA ``pulse``
+    plugin is what PortAudio goes through on PulseAudio desktops and, unless
+    pipewire-alsa is installed, on PipeWire ones too; it is also the slower of the two."""
+    v = os.environ.get("HOTLINE_AUDIO_ALSA", "pulse").strip().lower()
+    return v if v in ALSA_PLUGINS else "pulse"
+
+
 class VirtualAudio:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, alsa_plugin: str | None = None) -> None:
         self.root = Path(root)
+        self.alsa_plugin = alsa_plugin or default_alsa_plugin()
+        if self.alsa_plugin not in ALSA_PLUGINS:
+            raise ValueError(f"alsa_plugin must be one of {ALSA_PLUGINS}")
         self.run = self.root / "run"
         self.env = dict(os.environ)
         self._procs: list[tuple[str, subprocess.Popen]] = []
@@ -132,9 +158,7 @@ class VirtualAudio:
         self._spawn("pipewire-pulse", ["pipewire-pulse"])
         self._wait(lambda: self._ok(["pactl", "info"]), "pipewire-pulse")
         for sink in SINKS:
-            self.modules[sink] = self.pactl("load-module", "module-null-sink", f"sink_name={sink}",
-                                            "channels=1", "channel_map=mono", "rate=48000",
-                                            f"sink_properties=device.description={sink}").strip()
+            self._load_sink(sink)
         self._wait(lambda: all(s in self.pactl("list", "short", "sinks") for s in SINKS),
                    "null sinks")
         self.pactl("set-default-sink", "seat_speaker")
@@ -156,6 +180,11 @@ class VirtualAudio:
                 proc.kill()
                 proc.wait(timeout=3)
         self._procs.clear()
+
+    def _load_sink(self, sink: str) -> None:
+        self.modules[sink] = self.pactl("load-module", "module-null-sink", f"sink_name={sink}",
+                                        "channels=1", "channel_map=mono", "rate=48000",
+                                        f"sink_properties=device.description={sink}").strip()
 
     def pids(self) -> list[int]:
         return [p.pid for _, p in self._procs]
@@ -191,11 +220,17 @@ class VirtualAudio:
         return r.stdout
 
     def _write_alsa_conf(self) -> None:
+        kind = self.alsa_plugin
         lines = ["</usr/share/alsa/alsa.conf>",
-                 "pcm.!default { type pulse hint { show on description \"default\" } }",
-                 "ctl.!default { type pulse }"]
+                 f"pcm.!default {{ type {kind} hint {{ show on description \"default\" }} }}",
+                 f"ctl.!default {{ type {kind} }}"]
         for pcm, dev in PCMS.items():
-            lines.append(f'pcm.{pcm} {{ type pulse device "{dev}" '
+            if kind == "pulse":
+                where = f'device "{dev}"'
+            else:
+                node = PW_NODES[pcm]
+                where = f'playback_node "{node}" capture_node "{node}"'
+            lines.append(f'pcm.{pcm} {{ type {kind} {where} '
                          f'hint {{ show on description "{pcm}" }} }}')
         self.alsa_conf.write_text("\n".join(lines) + "\n")
         self.env["ALSA_CONFIG_PATH"] = str(self.alsa_conf)
@@ -268,6 +303,13 @@ class VirtualAudio:
         time.sleep(seconds)
         return rec.stop()
 
+    def bridge_latency(self, bursts: int = 10, period_s: float = 0.5, rate: int = 48000) -> dict:
+        """Round-trip latency of whatever carries ``seat_mic`` to ``seat_speaker`` (the
+        bridge in loopback), per burst, from one recording of both devices: see the
+        "latency" section below. Returns {"lags_ms": [...]}; bursts not found are left
+        out."""
+        return _bridge_latency(self, bursts, period_s, rate)
+
     def streams_on(self, sink: str) -> list[str]:
         """PipeWire object ids of client streams playing to ``sink`` or recording from
         its monitor."""
@@ -297,15 +339,23 @@ class VirtualAudio:
         self.pactl("unload-module", self.modules.pop(sink))
         return ids
 
+    def replug(self, sink: str) -> None:
+        """Bring back a sink that ``unplug`` removed (the headset plugged in again)."""
+        if sink in self.modules:
+            return
+        self._load_sink(sink)
+        self._wait(lambda: sink in self.pactl("list", "short", "sinks"), f"sink {sink}")
+
 
 @contextlib.contextmanager
-def virtual_audio(tmpdir) -> VirtualAudio:
+def virtual_audio(tmpdir, alsa_plugin: str | None = None) -> VirtualAudio:
     """Context manager: a running VirtualAudio under ``tmpdir``; everything is killed and
-    restored on exit, also on failure."""
+    restored on exit, also on failure. ``alsa_plugin``: how PortAudio reaches the sound
+    server (see ``default_alsa_plugin``)."""
     missing = missing_tools()
     if missing:
         raise AudioEnvError("missing: " + ", ".join(missing))
-    va = VirtualAudio(Path(tmpdir))
+    va = VirtualAudio(Path(tmpdir), alsa_plugin)
     try:
         va.start()
         yield va
@@ -358,3 +408,182 @@ def active_segment(x: np.ndarray, rate: int, threshold_dbfs: float = -50.0,
     start, end = on[0] * blk, (on[-1] + 1) * blk
     t = int(trim_s * rate)
     return x[start + t: end - t] if end - start > 2 * t else x[start:end]
+
+
+# --------------------------------------------------------------------------- latency
+#
+# The bridge's added latency, measured from outside: band-limited noise bursts (300-3400
+# Hz: they survive a 16 kHz conference bridge and G.722) are played into the microphone's
+# feed, and ONE recording stream takes both the microphone device (``seat_mic_src``'s
+# monitor, what the bridge reads) and the speaker device (``seat_speaker``'s monitor, what
+# the bridge played) as the two channels of a stereo null sink, linked port to port in
+# the PipeWire graph. Both channels are captured in the same graph cycle, so the lag of a
+# burst between them is the time from "in the mic device" to "out of the speaker device":
+# the bridge's capture stream, whatever it does, and its playback stream. Neither the
+# player's nor the recorder's own latency is in it.
+#
+# The links join the sinks' graphs under one driver (as a USB headset's capture and
+# playback are), and the player and recorder ask for 100 ms so that they do not lower the
+# graph's quantum below what the bridge's own streams ask for.
+
+def probe_burst(rate: int, ms: float = 20.0, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    n = int(rate * ms / 1000)
+    x = rng.standard_normal(n * 4)
+    spec = np.fft.rfft(x)
+    f = np.fft.rfftfreq(len(x), 1 / rate)
+    spec[(f < 300) | (f > 3400)] = 0
+    x = np.fft.irfft(spec, len(x))[:n] * np.hanning(n)
+    return (0.5 * 32767 * x / np.abs(x).max()).astype(np.int16)
+
+
+def burst_onsets(x: np.ndarray, burst: np.ndarray, rate: int, windows: list[tuple[int, int]],
+                 min_rho: float = 0.6) -> list[float | None]:
+    """Position (ms, sub-sample) of ``burst`` in ``x`` inside each (start, end) window;
+    None where the normalised correlation stays below ``min_rho``."""
+    b = burst.astype(np.float64)
+    bn = float(np.sqrt(np.dot(b, b)))
+    r = x.astype(np.float64)
+    out: list[float | None] = []
+    for s, e in windows:
+        seg = r[max(0, s):min(len(r), e + len(b))]
+        if len(seg) < 2 * len(b):
+            out.append(None)
+            continue
+        c = np.correlate(seg, b, mode="valid")
+        en = np.sqrt(np.convolve(seg ** 2, np.ones(len(b)), mode="valid")) + 1e-9
+        rho = c / (en * bn)
+        k = int(np.argmax(rho))
+        if rho[k] < min_rho:
+            out.append(None)
+            continue
+        d = 0.0
+        if 0 < k < len(c) - 1:
+            y0, y1, y2 = c[k - 1], c[k], c[k + 1]
+            den = y0 - 2 * y1 + y2
+            d = 0.5 * (y0 - y2) / den if den != 0 else 0.0
+        out.append((max(0, s) + k + d) * 1000 / rate)
+    return out
+
+
+def loop_lags(rec: np.ndarray, burst: np.ndarray, rate: int, period: int,
+              count: int) -> list[float]:
+    """Per burst: (arrival in channel 1) - (arrival in channel 0), ms. ``rec`` is
+    interleaved stereo int16; bursts were played ``period`` samples apart."""
+    st = rec.reshape(-1, 2)
+    a, b = st[:, 0], st[:, 1]
+    # find the bursts in the input channel first (the player's start is not known)
+    env = np.abs(a.astype(np.float64))
+    on = np.nonzero(env > 0.3 * max(1.0, env.max()))[0]
+    if len(on) == 0:
+        return []
+    first = max(0, int(on[0]) - len(burst))
+    wins = [(first + i * period - len(burst), first + i * period + len(burst))
+            for i in range(count)]
+    t_in = burst_onsets(a, burst, rate, wins)
+    lags = []
+    for t in t_in:
+        if t is None:
+            continue
+        s = int(t * rate / 1000)
+        t_out = burst_onsets(b, burst, rate, [(s, s + int(0.5 * period))])[0]
+        if t_out is not None:
+            lags.append(t_out - t)
+    return lags
+
+
+@contextlib.contextmanager
+def both_ends(va: "VirtualAudio", rate: int = 48000, into: str = "seat_mic_src",
+              out: str = "seat_speaker"):
+    """Record ``into``'s monitor (left) and ``out``'s monitor (right) in ONE stream: a
+    stereo null sink whose two inputs are linked to the two monitors. Yields the
+    ``Recording`` (interleaved stereo int16 from ``stop()``)."""
+    probe = "latency_probe"
+    mod = va.pactl("load-module", "module-null-sink", f"sink_name={probe}", "channels=2",
+                   "channel_map=front-left,front-right", f"rate={rate}",
+                   f"sink_properties=device.description={probe}").strip()
+    links = [(f"{into}:monitor_MONO", f"{probe}:playback_FL"),
+             (f"{out}:monitor_MONO", f"{probe}:playback_FR")]
+    rec = None
+    try:
+        va._wait(lambda: f"{probe}:playback_FR" in subprocess.run(
+            ["pw-link", "-i"], env=va.env, capture_output=True, text=True).stdout, "probe sink")
+        for o, i in links:
+            r = subprocess.run(["pw-link", o, i], env=va.env, capture_output=True, text=True)
+            if r.returncode != 0:
+                raise AudioEnvError(f"pw-link {o} {i}: {r.stderr.strip()}")
+        proc = subprocess.Popen(
+            ["parec", f"--device={probe}.monitor", "--format=s16le", f"--rate={rate}",
+             "--channels=2", "--latency-msec=100", "--raw", "--client-name=latency-rec"],
+            env=va.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL)
+        rec = Recording(proc=proc, started=time.monotonic())
+
+        def pump():
+            while True:
+                b = proc.stdout.read(9600)
+                if not b:
+                    break
+                rec.chunks.append(b)
+        rec.thread = threading.Thread(target=pump, daemon=True)
+        rec.thread.start()
+        time.sleep(0.3)
+        yield rec
+    finally:
+        if rec is not None and rec.proc.poll() is None:
+            rec.stop()
+        for o, i in links:
+            subprocess.run(["pw-link", "-d", o, i], env=va.env, capture_output=True)
+        with contextlib.suppress(AudioEnvError):
+            va.pactl("unload-module", mod)
+
+
+def _bridge_latency(va: "VirtualAudio", bursts: int, period_s: float, rate: int,
+                    into: str = "seat_mic_src", out: str = "seat_speaker") -> dict:
+    burst = probe_burst(rate)
+    period = int(period_s * rate)
+    sig = np.zeros(period * (bursts + 2), np.int16)
+    for i in range(1, bursts + 1):
+        sig[i * period:i * period + len(burst)] = burst
+    with both_ends(va, rate, into, out) as rec:
+        player = subprocess.Popen(
+            ["pacat", "--playback", f"--device={into}", "--format=s16le", f"--rate={rate}",
+             "--channels=1", "--latency-msec=100", "--raw", "--client-name=latency-play"],
+            env=va.env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        player.communicate(sig.tobytes(), timeout=len(sig) / rate + 20)
+        time.sleep(0.4)
+        x = rec.stop()
+    x = x[: len(x) // 2 * 2]
+    # the first burst only wakes the path up
+    return {"lags_ms": loop_lags(x, burst, rate, period, bursts)[1:]}
+
+
+def tone_glitches(x: np.ndarray, rate: int, freq: float, win_ms: float = 2.0,
+                  max_dev_hz: float = 25.0) -> dict:
+    """Glitches in a steady tone: dropouts (the envelope below half its median for a
+    window or more) and discontinuities (the phase jumps: instantaneous frequency more
+    than ``max_dev_hz`` off: a cut of 2 samples at 16 kHz). Slow resampling corrections
+    (1.25 % at most: 12.5 Hz on 1 kHz) stay inside. Use a ``freq`` whose double divides ``rate`` over ``win_ms`` (1 kHz at 16
+    kHz: the demodulation's 2f term cancels exactly). Returns counts of events (runs)."""
+    x = np.asarray(x, np.float64)
+    n = max(2, int(rate * win_ms / 1000))
+    hop = n // 2
+    t = np.arange(len(x)) / rate
+    z = x * np.exp(-2j * np.pi * freq * t)
+    zf = np.convolve(z, np.ones(n) / n, mode="valid")[::hop]
+    if len(zf) < 4:
+        return {"dropouts": 0, "jumps": 0, "windows": 0}
+    amp = np.abs(zf)
+    med = float(np.median(amp))
+    low = amp < 0.5 * med
+    ph = np.unwrap(np.angle(zf))
+    f_dev = np.diff(ph) * rate / (2 * np.pi * hop)
+    f_dev -= np.median(f_dev)
+    jump = np.abs(f_dev) > max_dev_hz
+    jump &= ~low[1:] & ~low[:-1]                 # counted as dropouts already
+
+    def runs(mask: np.ndarray) -> int:
+        m = mask.astype(np.int8)
+        return int(np.sum(np.diff(np.concatenate([[0], m])) == 1))
+    return {"dropouts": runs(low), "jumps": runs(jump), "windows": int(len(zf))}

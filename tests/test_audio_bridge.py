@@ -132,11 +132,19 @@ def rig(vaudio, qapp, tmp_path_factory):
         eng.shutdown()
 
 
-@pytest.fixture
-def bridge(rig):
+def _tuning(clock: str):
+    from sip.audio.bridge import LEGACY_TUNING, BridgeTuning
+    return BridgeTuning() if clock == "device" else LEGACY_TUNING
+
+
+# Both clocks: the device clock (the default on Linux) and pjmedia's (what a bridge falls
+# back to where pjsua's C functions cannot be reached, e.g. Windows).
+@pytest.fixture(params=["device", "pjmedia"])
+def bridge(rig, request):
     from sip.audio.bridge import AudioBridge
-    b = AudioBridge(sample_rate=RATE, frame_ms=20)
+    b = AudioBridge(sample_rate=RATE, frame_ms=20, tuning=_tuning(request.param))
     b.create()
+    assert b.clock == request.param
     try:
         yield b
     finally:
@@ -213,7 +221,14 @@ def test_mic_tone_reaches_bridge_port_and_meter(vaudio, rig, bridge, tmp_path):
     assert bridge.stats.callback_errors == 0
 
 
-def test_unplugged_headset_reports_and_call_goes_on(vaudio, rig, bridge):
+@pytest.fixture
+def headset(vaudio):
+    """The unpluggable headset (seat_headset / seat_headset_mic), back after the test."""
+    yield "seat_headset"
+    vaudio.replug("seat_headset")
+
+
+def test_unplugged_headset_reports_and_call_goes_on(vaudio, rig, bridge, headset):
     bridge.open_devices("seat_headset_mic", "seat_headset")
     rig.tone_on(bridge.media, 1000)
     rig.pump(0.5)
@@ -261,9 +276,9 @@ def test_no_device_raises_clear_error(rig, monkeypatch):
 
 def test_port_survives_create_destroy_under_traffic(rig):
     """Dropping the port while the conference clock is feeding it must not crash."""
-    from sip.audio.bridge import AudioBridge
+    from sip.audio.bridge import LEGACY_TUNING, AudioBridge
     for _ in range(5):
-        b = AudioBridge()
+        b = AudioBridge(tuning=LEGACY_TUNING)
         b.create()
         rig.tone_on(b.media, 440)
         rig.pump(0.1)
@@ -282,10 +297,10 @@ def test_destroy_while_the_clock_calls_the_port(rig):
     for the GIL inside the port's callback, the window of the old use-after-free)."""
     import random
 
-    from sip.audio.bridge import AudioBridge
+    from sip.audio.bridge import LEGACY_TUNING, AudioBridge
     rng = random.Random(7)
     for i in range(30):
-        b = AudioBridge()
+        b = AudioBridge(tuning=LEGACY_TUNING)
         b.create()
         rig.tone_on(b.media, 440)
         m = b.media
@@ -408,4 +423,102 @@ def test_legacy_tuning_still_plays(vaudio, rig):
         b.destroy()
         del b
         gc.collect()
+        rig.pump(0.05)
+
+
+# --------------------------------------------------------------------------- device clock
+
+def _wav_seconds(path: Path) -> float:
+    x, rate = _read_wav(path)
+    return len(x) / rate
+
+
+def test_device_clock_takes_the_conference_frame(rig):
+    """Whatever the constructor was told, a device-clocked bridge works in the
+    conference's own rate and frame (read from its master port): a frame of another size
+    would hit pjmedia's size assertion and abort the process."""
+    from sip.audio.bridge import AudioBridge, BridgeTuning, device_clock_available
+    if not device_clock_available():
+        pytest.skip("pjsua's C functions are not exported by this build")
+    b = AudioBridge(sample_rate=8000, frame_ms=40, tuning=BridgeTuning())
+    b.create()
+    try:
+        assert b.clock == "device"
+        assert b.sample_rate == 16000                      # the engine's clockRate
+        assert b.frame_ms in (10, 20) and b.spf == 16 * b.frame_ms
+    finally:
+        b.destroy()
+        rig.pump(0.05)
+
+
+def test_device_clock_gives_the_conference_back(vaudio, rig, tmp_path):
+    """While devices are open the speaker clocks the conference; once they are closed
+    pjsua's null device does again (calls keep sending RTP without a headset)."""
+    from sip.audio.bridge import AudioBridge, BridgeTuning, device_clock_available
+    if not device_clock_available():
+        pytest.skip("pjsua's C functions are not exported by this build")
+    b = AudioBridge(tuning=BridgeTuning())
+    b.create()
+    try:
+        b.open_devices("seat_mic", "seat_speaker")
+        before = b.stats.frames_from_pjmedia
+        rig.record_wav(b.media, tmp_path / "open.wav")
+        rig.pump(0.8)
+        rig.stop_wav()
+        assert b.stats.frames_from_pjmedia > before + 30   # our speaker callback ticks
+        assert _wav_seconds(tmp_path / "open.wav") > 0.4
+        b.close_devices()
+        ticks = b.stats.frames_from_pjmedia
+        rig.record_wav(b.media, tmp_path / "closed.wav")
+        rig.pump(0.8)
+        rig.stop_wav()
+        assert b.stats.frames_from_pjmedia == ticks        # not ours any more...
+        assert _wav_seconds(tmp_path / "closed.wav") > 0.4  # ...but the clock runs
+    finally:
+        rig.stop_wav()
+        b.destroy()
+        rig.pump(0.05)
+
+
+def test_speaker_lost_without_fallback_keeps_the_conference_ticking(vaudio, rig, tmp_path,
+                                                                     monkeypatch, headset):
+    """The device clock's speaker goes and no other speaker can be opened: a stand-in
+    clock keeps the conference (and so a call's RTP) going, and the microphone that
+    could be reopened still reaches it."""
+    from sip.audio import devices
+    from sip.audio.bridge import AudioBridge, BridgeTuning, device_clock_available
+    if not device_clock_available():
+        pytest.skip("pjsua's C functions are not exported by this build")
+    b = AudioBridge(tuning=BridgeTuning())
+    b.create()
+    try:
+        b.open_devices("seat_headset_mic", "seat_headset")
+        real = devices.find_device
+
+        def no_speakers(name, *, output):
+            if output:
+                raise devices.AudioDeviceError("no speaker")
+            return real(name, output=output)
+        monkeypatch.setattr(devices, "find_device", no_speakers)
+        vaudio.unplug("seat_headset")
+        errors: list[str] = []
+        rig.pump_until(lambda: errors.extend(b.poll_errors()) or len(errors) >= 2, 5.0)
+        assert any("you cannot hear the caller" in e for e in errors), errors
+        mic, spk = b.devices_open()
+        assert spk is None and mic is not None      # the system default microphone
+        before = b.stats.frames_from_pjmedia
+        player = vaudio.play(sine(700, 2.5, RATE, -12.0), RATE, "seat_mic_src")
+        rig.pump(0.3)
+        rig.record_wav(b.media, tmp_path / "mic.wav")
+        rig.pump(1.5)
+        rig.stop_wav()
+        player.wait(timeout=10)
+        assert b.stats.frames_from_pjmedia > before + 60   # the stand-in ticks
+        assert b.stats.callback_errors == 0
+        x, rate = _read_wav(tmp_path / "mic.wav")
+        hz, _ = tone_freq_and_level(active_segment(x, rate), rate)
+        assert abs(hz - 700) <= 5
+    finally:
+        rig.stop_wav()
+        b.destroy()
         rig.pump(0.05)

@@ -63,8 +63,8 @@ from . import devices as _dev
 from .devices import AudioDevice, AudioDeviceError
 from .tones import Ringer
 
-__all__ = ["AudioBridge", "AudioDeviceError", "BridgeStats", "BridgeTuning", "LEGACY_TUNING",
-           "Ringer", "SILENCE_DBFS"]
+__all__ = ["ADAPTIVE_PORT_TUNING", "AudioBridge", "AudioDeviceError", "BridgeStats",
+           "BridgeTuning", "LEGACY_TUNING", "Ringer", "SILENCE_DBFS", "device_clock_available"]
 
 log = logging.getLogger(__name__)
 
@@ -75,22 +75,30 @@ WATCHDOG_S = 0.1
 
 @dataclass(frozen=True)
 class BridgeTuning:
-    """How the bridge buffers. The default is the low-latency adaptive mode;
-    ``LEGACY_TUNING`` is the first design (40 ms priming, whole-block cuts), kept for
-    comparison in the bench.
+    """How the bridge is clocked and buffers.
 
-    Adaptive mode: each ring has a *headroom* (its fill when the consumer reads, minus
-    what it reads). Its minimum over ``window_s`` is kept near ``target_ms`` by reading a
-    few samples more (trim) or fewer (pad) than needed and resampling them linearly to
-    the block size: at most ``max_correction`` (1.25 % = 4 samples per 20 ms frame),
-    i.e. no audible cut, and this also absorbs the drift between pjmedia's clock and
-    the device clock. An underrun raises the target by ``target_step_ms`` (up to
-    ``target_max_ms``); ``target_decay_s`` clean seconds lower it again by one step."""
+    ``clock="device"`` (the default): the speaker's PortAudio stream is the conference
+    bridge's clock (see the module docstring); the microphone reaches it through one
+    ring under the adaptive control below. ``clock="pjmedia"``: pjmedia's null-device
+    clock drives an ``AudioMediaPort`` and both directions go through rings; the only
+    way where pjsua's C functions cannot be reached (a Windows .pyd exports none), and
+    the design measured in ``LEGACY_TUNING`` (40 ms priming, whole-block cuts) with
+    ``adaptive=False``.
 
-    adaptive: bool = True
-    block_ms: float = 10.0                 # PortAudio block size (0: PortAudio chooses)
+    Adaptive control (mic ring in both clocks, speaker ring with ``clock="pjmedia"``):
+    each ring has a *headroom* (its fill when the consumer reads, minus what it reads).
+    Its minimum over ``window_s`` is kept near ``target_ms`` by reading a few samples more
+    (trim) or fewer (pad) than needed and resampling them linearly to the block size: at
+    most ``max_correction`` (1.25 % = 2 samples per 10 ms frame), i.e. no audible cut, and
+    this also absorbs the drift between the two clocks. An underrun raises the target by
+    ``target_step_ms`` (up to ``target_max_ms``); ``target_decay_s`` clean seconds lower it
+    again by one step."""
+
+    clock: str = "device"                  # "device" | "pjmedia"
+    adaptive: bool = True                  # pjmedia clock only; the device clock always is
+    block_ms: float = 0.0                  # PortAudio block (0: one conference frame)
     stream_latency: str | float = "low"    # PortAudio's suggested latency
-    target_ms: float = 2.0                 # wanted min headroom of both rings
+    target_ms: float = 2.0                 # wanted min headroom of the rings
     target_max_ms: float = 30.0
     target_step_ms: float = 2.0
     target_decay_s: float = 20.0
@@ -100,10 +108,18 @@ class BridgeTuning:
     prime_ms: float = 40.0                 # legacy only: speaker priming
     spk_high_ms: float = 100.0             # legacy only: speaker ring cut to prime_ms
     mic_high_ms: float = 80.0              # legacy only: mic ring cut to one frame
-    switch_interval_s: float | None = 0.0005   # sys.setswitchinterval at create (GIL)
+    switch_interval_s: float | None = None     # sys.setswitchinterval at create (GIL)
+    mic_pull: bool = True                  # device clock: the speaker callback reads the mic
+    conceal: bool = True                   # device clock: a late mic frame is concealed
 
 
-LEGACY_TUNING = BridgeTuning(adaptive=False, switch_interval_s=None)
+# The first design: pjmedia's clock, 40 ms speaker priming, whole-block cuts.
+LEGACY_TUNING = BridgeTuning(clock="pjmedia", adaptive=False, block_ms=10.0)
+# pjmedia's clock with the adaptive rings (the second design).
+ADAPTIVE_PORT_TUNING = BridgeTuning(clock="pjmedia", adaptive=True, block_ms=10.0,
+                                    switch_interval_s=0.0005)
+# What a bridge falls back to when the device clock cannot be had.
+PORT_FALLBACK_TUNING = LEGACY_TUNING
 
 _AUDIO = pj.PJMEDIA_FRAME_TYPE_AUDIO
 _NONE = pj.PJMEDIA_FRAME_TYPE_NONE
@@ -132,6 +148,110 @@ def _ctypes_layout_ok() -> bool:
         return e - b == 4000 and vec[3999] == 7
     except Exception:  # noqa: BLE001
         return False
+
+
+# --------------------------------------------------------------------------- pjsua's C API
+#
+# The device clock needs four C functions that pjsua2 does not wrap: ``pjsua_set_no_snd_dev``
+# (detach the conference from any sound device and get its master port),
+# ``pjmedia_port_put_frame`` / ``pjmedia_port_get_frame`` on that port (one conference
+# tick: the microphone frame in, the speaker frame out) and ``pj_thread_register`` (every
+# thread that calls pjlib must be known to it). They are exported by the Linux wheel's
+# shared object; a Windows .pyd exports nothing, so there ``device_clock_available()`` is
+# False and the bridge uses pjmedia's clock.
+
+
+class _Frame(ctypes.Structure):
+    """``pjmedia_frame`` (pjmedia/frame.h)."""
+    _fields_ = [("type", ctypes.c_int), ("buf", ctypes.c_void_p), ("size", ctypes.c_size_t),
+                ("timestamp", ctypes.c_uint64), ("bit_info", ctypes.c_uint32)]
+
+
+class _ConfApi:
+    def __init__(self, lib) -> None:
+        self.set_no_snd_dev = lib.pjsua_set_no_snd_dev
+        self.set_no_snd_dev.argtypes = []
+        self.set_no_snd_dev.restype = ctypes.c_void_p
+        fp = ctypes.POINTER(_Frame)
+        self.get_frame = lib.pjmedia_port_get_frame
+        self.get_frame.argtypes = [ctypes.c_void_p, fp]
+        self.get_frame.restype = ctypes.c_int
+        self.put_frame = lib.pjmedia_port_put_frame
+        self.put_frame.argtypes = [ctypes.c_void_p, fp]
+        self.put_frame.restype = ctypes.c_int
+        self.is_registered = lib.pj_thread_is_registered
+        self.is_registered.argtypes = []
+        self.is_registered.restype = ctypes.c_int
+        self.register = lib.pj_thread_register
+        self.register.argtypes = [ctypes.c_char_p, ctypes.c_void_p,
+                                  ctypes.POINTER(ctypes.c_void_p)]
+        self.register.restype = ctypes.c_int
+        self._descs: list = []          # pj_thread_desc of registered threads: never freed
+
+    @staticmethod
+    def master_format(master: int) -> tuple[int, int] | None:
+        """(clock rate, samples per frame) of the conference from its master port's
+        ``pjmedia_port_info`` (name "Conf", signature, dir, then the L16 audio format), or None
+        when the memory does not look like the conference's master port (then the
+        layout is not what this code expects and the device clock must not be used)."""
+        try:
+            ptr = ctypes.c_void_p
+            name = ptr.from_address(master).value
+            slen = ctypes.c_ssize_t.from_address(master + _PTR_SIZE).value
+            if not name or slen != 4 or ctypes.string_at(name, 4) != b"Conf":
+                return None
+            base = master + 2 * _PTR_SIZE + 8          # pjmedia_format after signature, dir
+            fid, mtype, detail = (ctypes.c_uint32 * 3).from_address(base)
+            rate, chans, frame_us, bits = (ctypes.c_uint32 * 4).from_address(base + 12)
+        except Exception:  # noqa: BLE001
+            return None
+        # PJMEDIA_FORMAT_L16 (0), PJMEDIA_TYPE_AUDIO (1), PJMEDIA_FORMAT_DETAIL_AUDIO (1)
+        if (fid != 0 or mtype != 1 or detail != 1 or chans != 1 or bits != 16
+                or rate not in (8000, 16000, 32000, 48000)
+                or frame_us % 1000 or not 5000 <= frame_us <= 60000):
+            return None
+        return int(rate), int(rate * frame_us // 1_000_000)
+
+    def ensure_thread(self) -> None:
+        """Register the calling (PortAudio) thread with pjlib, once."""
+        if not self.is_registered():
+            desc = (ctypes.c_long * 64)()            # pj_thread_desc
+            handle = ctypes.c_void_p()
+            self._descs.append((desc, handle))
+            self.register(b"audio-bridge", ctypes.addressof(desc), ctypes.byref(handle))
+
+
+_conf_api: _ConfApi | None = None
+_conf_api_looked_up = False
+
+
+def _pjsua_lib():
+    """The binding's own shared object (CDLL: the GIL is released during calls)."""
+    mod = sys.modules.get("pjsua2._pjsua2") or getattr(pj, "_pjsua2", None)
+    path = getattr(mod, "__file__", None)
+    return ctypes.CDLL(path) if path else None
+
+
+def _load_conf_api() -> _ConfApi | None:
+    global _conf_api, _conf_api_looked_up
+    if not _conf_api_looked_up:
+        _conf_api_looked_up = True
+        try:
+            lib = _pjsua_lib()
+            _conf_api = _ConfApi(lib) if lib is not None else None
+        except Exception as exc:  # noqa: BLE001 - symbols not exported (Windows .pyd)
+            log.info("audio bridge: no device clock (%s); pjmedia's clock is used", exc)
+            _conf_api = None
+    return _conf_api
+
+
+def device_clock_available() -> bool:
+    """Whether the bridge can clock the conference from the speaker (see BridgeTuning)."""
+    return _load_conf_api() is not None
+
+
+# Only one bridge at a time may drive the conference (two clocks would race in it).
+_clock_owner: "AudioBridge | None" = None
 
 
 # --------------------------------------------------------------------------- rings
@@ -318,13 +438,15 @@ class BridgeStats:
     mic_device: str | None
     speaker_device: str | None
     mic_buffer_ms: float        # average mic ring fill (what pjmedia has not taken yet)
-    speaker_buffer_ms: float    # average speaker ring fill (priming + jitter)
+    speaker_buffer_ms: float    # average speaker ring fill (priming + jitter; device clock:
+                                #   what a conference tick gave beyond the block)
     mic_stream_ms: float        # PortAudio's input latency
     speaker_stream_ms: float    # PortAudio's output latency
     added_latency_ms: float     # bridge's added one-way latency mic->pjmedia + pjmedia->speaker
     mic_underruns: int          # frames pjmedia got silence because the mic was late
     mic_overruns: int           # times the mic ring was trimmed (mic clock fast / ring full)
-    speaker_underruns: int      # playback blocks partly silent (pjmedia late)
+    speaker_underruns: int      # playback blocks partly silent (pjmedia late; device clock:
+                                #   the device's own output underflows)
     speaker_overruns: int       # times the speaker ring was trimmed (pjmedia fast / ring full)
     device_xruns: int           # PortAudio input overflow / output underflow flags
     callback_errors: int        # exceptions swallowed in callbacks (should be 0)
@@ -339,6 +461,8 @@ class BridgeStats:
     mic_padded: int = 0
     speaker_trimmed: int = 0
     speaker_padded: int = 0
+    clock: str = "pjmedia"              # what clocked the conference (BridgeTuning.clock)
+    frame_ms: int = 20                  # the conference's frame
 
 
 def _dbfs(mean_square: float) -> float:
@@ -348,7 +472,7 @@ def _dbfs(mean_square: float) -> float:
 
 
 class _Core:
-    """Everything the four threads share."""
+    """Everything the threads share."""
 
     def __init__(self, rate: int, spf: int, tuning: BridgeTuning) -> None:
         self.rate, self.spf = rate, spf
@@ -365,6 +489,22 @@ class _Core:
         self.out_frame = np.zeros(spf, np.int16)
         self.out_addr = self.out_frame.ctypes.data
         self.fast = True
+        # device clock: the conference's master port and one tick's frames
+        self.api: _ConfApi | None = None
+        self.master: int | None = None                  # set while the bridge clocks it
+        self.tick_in = np.zeros(spf, np.int16)
+        self.tick_out = np.zeros(spf, np.int16)
+        self.silence = np.zeros(spf, np.int16)
+        self.fin = _Frame(type=_AUDIO, buf=self.tick_in.ctypes.data, size=spf * 2)
+        self.fout = _Frame(type=_AUDIO, buf=self.tick_out.ctypes.data, size=spf * 2)
+        self.fin_p = ctypes.pointer(self.fin)
+        self.fout_p = ctypes.pointer(self.fout)
+        self.ts = 0
+        # device clock, mic_pull: the mic stream the speaker callback reads, (st, stream,
+        # resampler); swapped only under mic_src_lock, which a read holds
+        self.mic_src: tuple | None = None
+        self.mic_src_lock = threading.Lock()
+        self.last_pull = 0.0
         # levels: (mean square, monotonic time)
         self.in_level = (0.0, 0.0)
         self.out_level = (0.0, 0.0)
@@ -377,10 +517,12 @@ class _Core:
         self.mic_fill_avg = 0.0
         self.spk_fill_avg = 0.0
 
-    # ---- pjmedia clock thread -------------------------------------------------------
-    def fill_frame(self, frame) -> None:
+    # ---- the microphone ring's consumer (pjmedia's clock thread or the device clock)
+    def next_mic_frame(self, out: np.ndarray) -> bool:
+        """Fill ``out`` (one conference frame) with the next microphone frame, or
+        silence when there is none. False when the microphone was late (``out`` is
+        silence then, and the frame counts as an underrun)."""
         spf = self.spf
-        out = self.out_frame
         ring = self.mic_ring
         if self.mic_flush:
             ring.skip(ring.fill())
@@ -414,11 +556,12 @@ class _Core:
                 out.fill(0)
                 if ring.w:
                     self.mic_underruns += 1
-                    # a catch-up tick (pjmedia's clock fires late ticks back to back
-                    # after a stall) drains the ring whatever its headroom: only an
-                    # on-time tick asks for more headroom
+                    # a catch-up tick (a clock fires late ticks back to back after a
+                    # stall) drains the ring whatever its headroom: only an on-time
+                    # tick asks for more headroom
                     if gap >= 0.75 * self.spf / self.rate:
                         ctl.underrun()
+                    return False
         elif avail >= spf and (self.mic_primed or avail >= 2 * spf):   # legacy
             # Keep one frame of cushion: PortAudio's 10 ms blocks and pjmedia's
             # 20 ms ticks drift in phase, and reading the ring dry at every
@@ -434,15 +577,79 @@ class _Core:
             out.fill(0)
             if ring.w and self.mic_primed:  # the mic has delivered before: it is late
                 self.mic_underruns += 1
+                self.mic_primed = False
+                return False
             self.mic_primed = False
-        nbytes = spf * 2
+        return True
+
+    def pull_mic(self) -> None:
+        """Device clock with ``mic_pull``: move whatever the mic stream has captured into
+        the mic ring, from the clock's thread (no mic callback thread to be late)."""
+        self.last_pull = time.monotonic()
+        lock = self.mic_src_lock
+        if not lock.acquire(blocking=False):        # being swapped: next time
+            return
+        try:
+            src = self.mic_src
+            if src is None:
+                return
+            st, stream, rs = src
+            try:
+                n = stream.read_available
+                if n <= 0:
+                    return
+                data, overflowed = stream.read(n)
+            except Exception:  # noqa: BLE001 - the device went away: the watchdog acts
+                st.finished = True
+                self.mic_src = None
+                return
+            st.last_cb = self.last_pull
+            if overflowed:
+                self.xruns += 1
+            x = data[:, 0]
+            if rs is not None:
+                x = rs.process(x)
+            xf = x.astype(np.float32)
+            self.in_level = (float(np.dot(xf, xf)) / max(1, len(xf)), st.last_cb)
+            if self.mic_ring.write(x):
+                self.mic_overruns += 1
+        finally:
+            lock.release()
+
+    # ---- device clock: one conference tick (speaker callback or the stand-in clock)
+    def clock_tick(self) -> np.ndarray:
+        """Put the next microphone frame into the conference, take the speaker frame
+        out. Returns the speaker frame (``tick_out``, or silence). The caller's thread
+        must be registered with pjlib (``api.ensure_thread``)."""
+        api, master = self.api, self.master
+        if api is None or master is None or self.dead:
+            return self.silence
+        nbytes = self.spf * 2
+        if self.next_mic_frame(self.tick_in) or not self.tuning.conceal:
+            fin = self.fin
+            fin.type, fin.size, fin.timestamp = _AUDIO, nbytes, self.ts
+            api.put_frame(master, self.fin_p)
+        # else: no frame put: the conference's delay buffer for slot 0 runs dry and
+        # pjmedia conceals the missing frame (WSOLA) instead of a silent one
+        fout = self.fout
+        fout.type, fout.size, fout.timestamp = _AUDIO, nbytes, self.ts
+        api.get_frame(master, self.fout_p)
+        self.ts += self.spf
+        self.frames_to += 1
+        self.frames_from += 1
+        return self.tick_out if fout.type == _AUDIO else self.silence
+
+    # ---- pjmedia clock thread (clock="pjmedia") ---------------------------------------
+    def fill_frame(self, frame) -> None:
+        self.next_mic_frame(self.out_frame)
+        nbytes = self.spf * 2
         if self.fast:
             vec = frame.buf
             vec.resize(nbytes)
             begin, _ = _vector_ptrs(vec)
             ctypes.memmove(begin, self.out_addr, nbytes)
         else:
-            frame.buf = pj.ByteVector(out.tobytes())
+            frame.buf = pj.ByteVector(self.out_frame.tobytes())
         frame.size = nbytes
         frame.type = _AUDIO
         self.frames_to += 1
@@ -647,22 +854,26 @@ class AudioBridge:
 
     def __init__(self, sample_rate: int = 16000, frame_ms: int = 20,
                  tuning: BridgeTuning | None = None) -> None:
+        """``sample_rate``/``frame_ms``: the conference bridge's, used only when they
+        cannot be read from the running conference at ``create()``."""
         if sample_rate not in (8000, 16000, 32000, 48000):
             raise ValueError("sample_rate must be a conference-bridge rate (8/16/32/48 kHz)")
         self.sample_rate = int(sample_rate)
         self.frame_ms = int(frame_ms)
         self.spf = self.sample_rate * self.frame_ms // 1000
-        # Default: the fixed-priming design; the adaptive one glitched more in the
-        # soak and its resampling shifts pitch by up to 1.25 % (bench_audio_bridge).
-        self._tuning = tuning or LEGACY_TUNING
+        self._tuning = tuning or BridgeTuning()
         self._core = _Core(self.sample_rate, self.spf, self._tuning)
         self._port: _Port | None = None
+        self._media = None                # slot 0's AudioMedia (device clock)
+        self._device_clock = False        # decided at create()
         self._mic: _Stream | None = None
         self._spk: _Stream | None = None
         self._lock = threading.RLock()
         self._errors: deque[str] = deque(maxlen=50)
         self._watchdog: threading.Thread | None = None
         self._stop = threading.Event()
+        self._standin: threading.Thread | None = None      # clock while no speaker
+        self._standin_stop = threading.Event()
 
     @property
     def tuning(self) -> BridgeTuning:
@@ -670,50 +881,99 @@ class AudioBridge:
 
     @tuning.setter
     def tuning(self, value: BridgeTuning) -> None:
-        """Takes effect at the next ``open_devices``."""
+        """Takes effect at the next ``open_devices``; the clock (device or pjmedia) only
+        at the next ``create()``."""
         self._tuning = value
         self._core.tuning = value
 
+    @property
+    def clock(self) -> str:
+        """"device" or "pjmedia": what clocks the conference while devices are open."""
+        return "device" if self._device_clock else "pjmedia"
+
     # ---- pjsua2 side (GUI thread) ------------------------------------------------------
     def create(self) -> None:
-        """Create the AudioMediaPort. Call after ``ep.libStart()`` (and after the engine's
-        ``setNullDev()``), on the thread that polls ``libHandleEvents``."""
-        if self._port is not None:
+        """Make the bridge's conference port (pjmedia clock) or find slot 0 (device
+        clock). Call after ``ep.libStart()`` (and after the engine's ``setNullDev()``),
+        on the thread that polls ``libHandleEvents``."""
+        if self._port is not None or self._media is not None:
             return
-        self._core.fast = _ctypes_layout_ok()
-        if not self._core.fast:
-            log.warning("ByteVector layout check failed: using the slow frame copy")
+        # the conference's own rate and frame (else the constructor's arguments)
+        probed = _load_conf_api() is not None and self._probe_conference()
         si = self._tuning.switch_interval_s
         if si is not None and sys.getswitchinterval() > si:
             # A CPU-bound Python thread otherwise holds the GIL for 5 ms at a time and
-            # delays pjmedia's clock and the audio callbacks (stack-notes).
+            # delays the audio callbacks (stack-notes).
             sys.setswitchinterval(si)
-        fmt = pj.MediaFormatAudio()
-        fmt.type = pj.PJMEDIA_TYPE_AUDIO
-        fmt.clockRate = self.sample_rate
-        fmt.channelCount = 1
-        fmt.bitsPerSample = 16
-        fmt.frameTimeUsec = self.frame_ms * 1000
-        fmt.avgBps = fmt.maxBps = self.sample_rate * 16
-        port = _Port(self._core)
-        port.createPort("hotline-audio-bridge", fmt)
+        want_device = self._tuning.clock == "device"
+        if want_device and not probed:
+            log.warning("audio bridge: no device clock here (pjsua's C functions not "
+                        "reachable or the conference not as expected); using pjmedia's clock")
+            self.tuning = PORT_FALLBACK_TUNING
+            want_device = False
+        self._device_clock = want_device
         self._core.dead = False
-        self._port = port
+        if want_device:
+            self._core.api = _load_conf_api()
+            self._media = pj.Endpoint.instance().audDevManager().getPlaybackDevMedia()
+        else:
+            self._core.fast = _ctypes_layout_ok()
+            if not self._core.fast:
+                log.warning("ByteVector layout check failed: using the slow frame copy")
+            fmt = pj.MediaFormatAudio()
+            fmt.type = pj.PJMEDIA_TYPE_AUDIO
+            fmt.clockRate = self.sample_rate
+            fmt.channelCount = 1
+            fmt.bitsPerSample = 16
+            fmt.frameTimeUsec = self.frame_ms * 1000
+            fmt.avgBps = fmt.maxBps = self.sample_rate * 16
+            port = _Port(self._core)
+            port.createPort("hotline-audio-bridge", fmt)
+            self._port = port
         self._start_watchdog()
+
+    def _probe_conference(self) -> bool:
+        """Read the conference bridge's clock rate and frame (what the engine's
+        ``EpConfig.medConfig`` set: clockRate, audioFramePtime) from its master port.
+        pjsua2 does not expose them (slot 0's port info has no format), so the master
+        port is fetched with ``pjsua_set_no_snd_dev`` and the null device is put back at
+        once. False if the port does not look as expected. (The pjmedia clock wants it
+        too: a port whose frame is not the conference's is buffered by the conference,
+        up to a frame more latency.)"""
+        api = _load_conf_api()
+        if api is None or (_clock_owner is not None and _clock_owner is not self):
+            return False
+        try:
+            master = api.set_no_snd_dev()
+            fmt = _ConfApi.master_format(master) if master else None
+        finally:
+            pj.Endpoint.instance().audDevManager().setNullDev()
+        if fmt is None:
+            return False
+        rate, spf = fmt
+        self.sample_rate, self.spf = rate, spf
+        self.frame_ms = spf * 1000 // rate
+        if (rate, spf) != (self._core.rate, self._core.spf):
+            self._core = _Core(rate, spf, self._tuning)
+        return True
 
     @property
     def media(self) -> pj.AudioMedia:
         """The bridge's conference port: ``call_media.startTransmit(bridge.media)`` plays
-        the caller, ``bridge.media.startTransmit(call_media)`` sends the microphone."""
+        the caller, ``bridge.media.startTransmit(call_media)`` sends the microphone.
+        With the device clock this is slot 0, the conference's own sound-device port."""
+        if self._media is not None:
+            return self._media
         if self._port is None:
             raise RuntimeError("AudioBridge.create() has not been called")
         return self._port
 
     def destroy(self) -> None:
-        """Stop the watchdog, close the streams and free the port. Call before
-        ``ep.libDestroy()``, on the pjsua2 thread, preferably after the calls' media
-        stopped transmitting to/from ``media`` (the port's removal drops whatever is
-        left). Afterwards ``media`` raises; a proxy of it kept elsewhere is dead."""
+        """Stop the watchdog, close the streams (the conference goes back to pjsua's null
+        device) and free the port. Call before ``ep.libDestroy()``, on the pjsua2 thread,
+        preferably after the calls' media stopped transmitting to/from ``media`` (the
+        port's removal drops whatever is left). Afterwards ``media`` raises; a proxy of it
+        kept elsewhere is dead."""
         # 1. the watchdog first: it may (re)open streams while we close them
         self._stop.set()
         wd, self._watchdog = self._watchdog, None
@@ -721,11 +981,12 @@ class AudioBridge:
             wd.join(timeout=5)
             if wd.is_alive():  # pragma: no cover - stuck inside PortAudio
                 log.warning("audio watchdog did not stop in time")
-        # 2. the streams (PortAudio callbacks only touch _Core and numpy rings)
+        # 2. the streams (and the device clock: back to the null device)
         self.close_devices()
         # 3. pjmedia's callbacks: silent, then the port leaves the conference and is
         #    freed only once the clock thread is done with it
         self._core.dead = True
+        self._media = None
         port, self._port = self._port, None
         if port is not None:
             _retire_port(port)
@@ -741,24 +1002,104 @@ class AudioBridge:
             try:
                 mic_dev = _dev.find_device(mic, output=False)
                 spk_dev = _dev.find_device(speaker, output=True)
+                if self._device_clock:
+                    self._attach_clock()
                 self._spk = self._open_stream("speaker", spk_dev, speaker)
                 self._mic = self._open_stream("mic", mic_dev, mic)
             except AudioDeviceError:
                 self._close_locked()
+                self._detach_clock()
                 raise
             except Exception as exc:  # noqa: BLE001 - PortAudio errors become seat messages
                 self._close_locked()
+                self._detach_clock()
                 raise AudioDeviceError(f"无法打开声卡。Cannot open the audio device: {exc}") from exc
 
     def close_devices(self) -> None:
         with self._lock:
             self._close_locked()
+            self._detach_clock()
 
     def devices_open(self) -> tuple[str | None, str | None]:
         """(mic name, speaker name) actually in use, None where silent."""
         with self._lock:
             return (self._mic.device.name if self._mic else None,
                     self._spk.device.name if self._spk else None)
+
+    # ---- the device clock (GUI thread) ---------------------------------------------------
+    def _attach_clock(self) -> None:
+        """Take the conference off pjsua's null device: from now on our speaker callback
+        (or the stand-in clock) ticks it."""
+        global _clock_owner
+        c = self._core
+        if c.master is not None:
+            return
+        if _clock_owner is not None and _clock_owner is not self:
+            raise RuntimeError("another AudioBridge already clocks the conference")
+        master = c.api.set_no_snd_dev()
+        if not master or _ConfApi.master_format(master) != (c.rate, c.spf):
+            pj.Endpoint.instance().audDevManager().setNullDev()
+            raise AudioDeviceError("无法接管会议桥。Cannot attach the audio bridge to the "
+                                   "conference.")
+        c.ts = 0
+        c.master = master
+        _clock_owner = self
+
+    def _detach_clock(self) -> None:
+        """Streams and stand-in clock stopped: hand the conference back to pjsua's null
+        device (calls keep their clock: RTP goes on, without sound on this PC)."""
+        global _clock_owner
+        self._stop_standin()
+        c = self._core
+        if c.master is None:
+            return
+        c.master = None
+        if _clock_owner is self:
+            _clock_owner = None
+        try:
+            pj.Endpoint.instance().audDevManager().setNullDev()
+        except Exception as exc:  # noqa: BLE001
+            log.warning("audio bridge: cannot give the conference back to the null "
+                        "device: %s", exc)
+
+    def _start_standin(self) -> None:
+        """A clock for the conference while the device clock has no speaker (headset
+        gone, no fallback): silence out, the microphone (if any) still in."""
+        if self._standin is not None or self._core.master is None:
+            return
+        self._standin_stop.clear()
+        t = threading.Thread(target=self._standin_run, name="audio-bridge-clock", daemon=True)
+        self._standin = t
+        t.start()
+
+    def _stop_standin(self) -> None:
+        t, self._standin = self._standin, None
+        if t is not None:
+            self._standin_stop.set()
+            if t is not threading.current_thread():
+                t.join(timeout=2)
+
+    def _standin_run(self) -> None:
+        core = self._core
+        period = self.spf / self.sample_rate
+        try:
+            core.api.ensure_thread()
+        except Exception as exc:  # noqa: BLE001
+            log.warning("audio bridge: stand-in clock cannot start: %s", exc)
+            return
+        nxt = time.monotonic()
+        while not self._standin_stop.is_set():
+            nxt += period
+            wait = nxt - time.monotonic()
+            if wait > 0:
+                self._standin_stop.wait(wait)
+            elif wait < -0.2:                   # far behind (a stall): do not catch up
+                nxt = time.monotonic()
+            try:
+                core.pull_mic()
+                core.clock_tick()
+            except Exception:  # noqa: BLE001
+                core.cb_errors += 1
 
     # ---- meters, errors, stats (GUI thread) --------------------------------------------
     def input_level_dbfs(self) -> float:
@@ -795,6 +1136,7 @@ class AudioBridge:
             speaker_underruns=c.spk_underruns, speaker_overruns=c.spk_overruns,
             device_xruns=c.xruns, callback_errors=c.cb_errors,
             frames_to_pjmedia=c.frames_to, frames_from_pjmedia=c.frames_from,
+            clock=self.clock, frame_ms=self.frame_ms,
             **self._ctl_stats(),
         )
 
@@ -812,6 +1154,10 @@ class AudioBridge:
         return out
 
     # ---- streams -------------------------------------------------------------------------
+    def _block(self, rate: int) -> int:
+        ms = self._tuning.block_ms or self.frame_ms
+        return max(1, int(round(rate * ms / 1000)))
+
     def _open_stream(self, kind: str, dev: AudioDevice, requested: str | None) -> _Stream:
         sd = _dev.sd
         if sd is None:
@@ -832,13 +1178,21 @@ class AudioBridge:
                     attempts.append((rate, ch))
         last_exc: Exception | None = None
         tn = self._tuning
+        device_clock = self._device_clock
         for rate, ch in attempts:
-            block = int(rate * tn.block_ms / 1000)
-            cb = self._make_out_cb(st, rate) if is_out else self._make_in_cb(st, rate)
+            block = self._block(rate)
+            pull = not is_out and device_clock and tn.mic_pull
+            if is_out:
+                cb = (self._make_clock_out_cb(st, rate) if device_clock
+                      else self._make_out_cb(st, rate))
+            else:
+                cb = None if pull else self._make_in_cb(st, rate)
             cls = sd.OutputStream if is_out else sd.InputStream
             kwargs = dict(device=dev.index, samplerate=rate, channels=ch, dtype="int16",
-                          blocksize=block, latency=tn.stream_latency, callback=cb,
-                          finished_callback=lambda st=st: setattr(st, "finished", True))
+                          blocksize=block, latency=tn.stream_latency)
+            if cb is not None:
+                kwargs.update(callback=cb, finished_callback=lambda st=st: setattr(
+                    st, "finished", True))
             stream = None
             for ex in ([extra, None] if extra is not None else [None]):
                 try:
@@ -848,22 +1202,27 @@ class AudioBridge:
                     last_exc = exc
             if stream is None:
                 continue
-            if is_out:
+            if is_out and not device_clock:
                 ring = _Ring(rate * 2, rate)
                 rs = _Resampler(self.sample_rate, rate) if rate != self.sample_rate else None
                 self._core.spk_fill_avg = (tn.target_ms if tn.adaptive else tn.prime_ms) \
                     * rate / 1000
-                calls = 1000 / tn.block_ms if block else 1000 / self.frame_ms
-                self._core.spk_ctl = _FillControl(tn, rate, calls) if tn.adaptive else None
+                self._core.spk_ctl = _FillControl(tn, rate, rate / block) if tn.adaptive else None
                 self._core.spk = (ring, rs)
+            elif is_out:
+                self._core.spk_fill_avg = 0.0
+                self._core.spk_ctl = None
+                self._core.spk = (_Ring(rate, rate), None)     # only for the stats' rate
             else:
                 self._core.mic_ctl = (_FillControl(tn, self.sample_rate, 1000 / self.frame_ms)
-                                      if tn.adaptive else None)
+                                      if (tn.adaptive or device_clock) else None)
                 self._core.mic_flush = True
                 self._core.mic_fill_avg = 0.0
             st.stream = stream
             st.latency_s = float(stream.latency)
             st.started = st.last_cb = time.monotonic()
+            if is_out and device_clock:
+                self._stop_standin()         # never two clocks on the conference
             try:
                 stream.start()
             except Exception as exc:  # noqa: BLE001
@@ -871,10 +1230,14 @@ class AudioBridge:
                 self._discard(st)
                 continue
             _dev._stream_opened()
+            if pull:
+                rs = _Resampler(rate, self.sample_rate) if rate != self.sample_rate else None
+                with self._core.mic_src_lock:
+                    self._core.mic_src = (st, stream, rs)
             if not is_out:
                 self._core.mic_live = True
-            log.info("audio %s open: %s at %d Hz, %d ch, latency %.1f ms",
-                     kind, dev.name, rate, ch, st.latency_s * 1000)
+            log.info("audio %s open: %s at %d Hz, %d ch, block %d, latency %.1f ms (%s clock)",
+                     kind, dev.name, rate, ch, block, st.latency_s * 1000, self.clock)
             return st
         zh, en = ("扬声器/耳机", "speaker") if is_out else ("麦克风", "microphone")
         raise AudioDeviceError(f"无法打开{zh}“{dev.name}”。Cannot open the {en} "
@@ -898,6 +1261,50 @@ class AudioBridge:
                     core.mic_overruns += 1
             except Exception:  # noqa: BLE001 - never raise in PortAudio's thread
                 core.cb_errors += 1
+        return callback
+
+    def _make_clock_out_cb(self, st: _Stream, rate: int):
+        """Device clock: each callback runs as many conference ticks as it needs for the
+        block (one, when the block is one conference frame at the conference rate) and
+        plays them; what a tick gave beyond the block waits in a small carry-over ring."""
+        core = self._core
+        api = core.api
+        rs = _Resampler(self.sample_rate, rate) if rate != self.sample_rate else None
+        carry = _Ring(rate, rate)
+        mono = np.zeros(rate, np.int16)
+        state = {"registered": False}
+
+        def callback(outdata, frames, _time, status):
+            try:
+                st.last_cb = time.monotonic()
+                if status:
+                    core.xruns += 1
+                    if status.output_underflow:
+                        core.spk_underruns += 1
+                if not state["registered"]:
+                    api.ensure_thread()
+                    state["registered"] = True
+                buf = mono[:frames] if frames <= len(mono) else np.zeros(frames, np.int16)
+                core.pull_mic()
+                while carry.fill() < frames:
+                    x = core.clock_tick()
+                    if rs is not None:
+                        x = rs.process(x)
+                    if carry.write(x):
+                        core.spk_overruns += 1
+                carry.read_into(buf, frames)
+                core.spk_fill_avg += 0.05 * (carry.fill() - core.spk_fill_avg)
+                outdata[:, 0] = buf
+                if outdata.shape[1] > 1:
+                    outdata[:, 1:] = outdata[:, :1]
+                bf = buf.astype(np.float32)
+                core.out_level = (float(np.dot(bf, bf)) / max(1, frames), st.last_cb)
+            except Exception:  # noqa: BLE001 - never raise in PortAudio's thread
+                core.cb_errors += 1
+                try:
+                    outdata.fill(0)
+                except Exception:  # noqa: BLE001
+                    pass
         return callback
 
     def _make_out_cb(self, st: _Stream, rate: int):
@@ -1000,6 +1407,8 @@ class AudioBridge:
         if kind == "mic":
             self._core.mic_live = False
             self._mic = None
+            with self._core.mic_src_lock:          # the clock is not reading it now
+                self._core.mic_src = None
         else:
             self._spk = None
         had = st.stream is not None
@@ -1044,6 +1453,8 @@ class AudioBridge:
         except Exception:  # noqa: BLE001
             active = False
         stalled = now - st.last_cb > STALL_S and now - st.started > STALL_S
+        if stalled and kind == "mic" and self._device_clock and self._tuning.mic_pull:
+            stalled = now - self._core.last_pull < 0.5   # read, but nothing came
         if not (st.finished or not active or stalled):
             return
         zh, en = ("扬声器/耳机", "speaker") if kind == "speaker" else ("麦克风", "microphone")
@@ -1057,6 +1468,8 @@ class AudioBridge:
                 fallback = self._open_stream(kind, cand, None)
         except Exception as exc:  # noqa: BLE001
             log.warning("audio %s fallback failed: %s", kind, exc)
+        if fallback is None and kind == "speaker" and self._device_clock:
+            self._start_standin()            # the conference must keep its clock
         if fallback is not None:
             if kind == "mic":
                 self._mic = fallback
