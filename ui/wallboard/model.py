@@ -37,6 +37,7 @@ STATE_ORDER = [SeatState.READY, SeatState.OFFERED, SeatState.TALKING, SeatState.
 
 
 _COLOURS = {st: QColor(c) for st, c in STATE_COLOURS.items()}
+_STATE_RANK = {st: k for k, st in enumerate(STATE_ORDER)}
 _GREY = QColor("#9e9e9e")
 
 
@@ -236,8 +237,8 @@ class SeatTableModel(QAbstractTableModel):
         when it changes."""
         r = self.rows[i]
         p = r.presence
-        cells = self.cells(i)
-        return (cells[0][0], cells[1][0], cells[2][0], STATE_ORDER.index(self.state_of(r)),
+        return (r.name, r.number, self.court_names.get(r.court, r.court),
+                _STATE_RANK[p.state if p is not None else SeatState.SIGNED_OUT],
                 -(p.since if p is not None and p.since else 0.0),
                 -(r.call_since if r.call_since and not r.stale else 0.0),
                 p.calls_today if p is not None else 0)

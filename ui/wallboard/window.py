@@ -45,11 +45,15 @@ class SeatGridModel(QStandardItemModel):
     With the Python model under the grid, each painted cell cost about
     fourteen calls from C++ into Python (data() per role the delegate asks,
     index() for each), every one taking the GIL: 5 ms to paint ten rows,
-    against 1.5 ms here, where a paint runs no Python at all. This is a copy
-    of `SeatTableModel`: rows it signals as changed are copied at once (only
-    the cells that differ); when the clock ticks, only the time columns of
-    the rows on screen (`refresh_rows`, called by the window), the rest when
-    they come into view. Sort keys (Qt.UserRole) never move with the clock.
+    against 1.5 ms here, where a paint runs no Python at all.
+
+    A copy of `SeatTableModel`, kept as cheap as the paints it saves: for
+    every row the model signals as changed, its sort keys (Qt.UserRole) and
+    filter key (Qt.UserRole + 1, on the state column) are copied at once, so
+    the proxy sorts and filters all rows right; the texts and colours only
+    for the rows on screen (`set_visible`, kept by the window), the others
+    when they come into view. Sort keys never move with the clock; when it
+    ticks, the time columns of the rows on screen are copied.
     """
     SORT_ROLE = Qt.UserRole
     FILTER_ROLE = Qt.UserRole + 1
@@ -63,46 +67,47 @@ class SeatGridModel(QStandardItemModel):
         self.source = source
         for c in range(m):
             self.setHeaderData(c, Qt.Horizontal, source.headerData(c, Qt.Horizontal))
-        self._shown: list = [None] * n   # per row: (cells with sort keys, filter key) last copied
-        self.visible_rows = lambda: ()   # source rows on screen (set by the window)
-        self.blockSignals(True)
-        try:
-            for i in range(n):
-                self._copy(i)
-        finally:
-            self.blockSignals(False)
+        self._keys: list = [None] * n    # per row: sort keys + filter key last copied
+        self._cells: list = [None] * n   # per row: (display, foreground) per column last copied
+        self._behind: set[int] = set(range(n))   # rows whose texts are not copied yet
+        self.visible: set[int] = set()   # source rows on screen
+        self.refresh_rows(range(n))
         source.dataChanged.connect(self._on_source_changed)
 
     def _copy(self, i: int) -> tuple[int, int] | None:
-        """Copy row i's changed cells (signals blocked by the caller); the
-        span of columns changed, or None."""
+        """Copy row i's changed keys, and its texts if on screen (signals
+        blocked by the caller); the span of columns changed, or None."""
         src = self.source
-        new = (tuple((d, fg, k) for (d, fg), k in zip(src.cells(i), src.sort_keys(i))),
-               src.filter_key(i))
-        old = self._shown[i]
-        if new == old:
+        keys = src.sort_keys(i) + (src.filter_key(i),)
+        old = self._keys[i]
+        writes: dict[int, dict] = {}
+        if keys != old:
+            self._keys[i] = keys
+            for c in range(len(keys) - 1):
+                if old is None or keys[c] != old[c]:
+                    writes[c] = {self.SORT_ROLE: keys[c]}
+            if old is None or keys[-1] != old[-1]:
+                writes.setdefault(self.FILTER_COLUMN, {})[self.FILTER_ROLE] = keys[-1]
+        if i in self.visible:
+            cells = src.cells(i)
+            shown = self._cells[i]
+            if cells != shown:
+                self._cells[i] = cells
+                for c, cell in enumerate(cells):
+                    if shown is None or cell != shown[c]:
+                        w = writes.setdefault(c, {})
+                        w[Qt.DisplayRole], w[Qt.ForegroundRole] = cell
+            self._behind.discard(i)
+        else:
+            self._behind.add(i)
+        if not writes:
             return None
-        self._shown[i] = new
-        cols, fkey = new
-        ocols, ofkey = old if old is not None else ((None,) * len(cols), None)
-        lo = hi = None
-        for c, v in enumerate(cols):
-            if v != ocols[c]:
-                d, fg, k = v
-                roles = {Qt.DisplayRole: d, Qt.ForegroundRole: fg, self.SORT_ROLE: k}
-                if c == self.FILTER_COLUMN:
-                    roles[self.FILTER_ROLE] = fkey
-                self.setItemData(self.index(i, c), roles)
-                lo = c if lo is None else lo
-                hi = c
-        if fkey != ofkey and (lo is None or not lo <= self.FILTER_COLUMN <= hi):
-            self.setData(self.index(i, self.FILTER_COLUMN), fkey, self.FILTER_ROLE)
-            lo = self.FILTER_COLUMN if lo is None else min(lo, self.FILTER_COLUMN)
-            hi = self.FILTER_COLUMN if hi is None else max(hi, self.FILTER_COLUMN)
-        return None if lo is None else (lo, hi)
+        for c, roles in writes.items():
+            self.setItemData(self.index(i, c), roles)
+        return min(writes), max(writes)
 
     def refresh_rows(self, rows) -> None:
-        """Bring these source rows up to date (the rows on screen)."""
+        """Bring these source rows up to date."""
         changed = []
         self.blockSignals(True)
         try:
@@ -117,12 +122,26 @@ class SeatGridModel(QStandardItemModel):
         for i, (lo, hi) in changed:
             self.dataChanged.emit(self.index(i, lo), self.index(i, hi))
 
+    def set_visible(self, rows) -> None:
+        """The source rows now on screen: their texts are brought up to date."""
+        self.visible = set(rows)
+        self.refresh_rows(sorted(self.visible))
+
+    def catch_up(self) -> None:
+        """Copy every row's texts now (tests; a grid copies them as they show)."""
+        visible, self.visible = self.visible, set(range(len(self._keys)))
+        try:
+            self.refresh_rows(sorted(self._behind))
+        finally:
+            self.visible = visible
+
     def _on_source_changed(self, top_left, bottom_right, roles=()):
         first, last = top_left.row(), bottom_right.row()
         time_only = (top_left.column() >= self.TIME_COLUMNS[0]
                      and bottom_right.column() <= self.TIME_COLUMNS[-1])
         if time_only and last - first + 1 > self.BULK_ROWS:
-            self.refresh_rows([i for i in self.visible_rows() if first <= i <= last])
+            # The clock ticked: times change on screen only (keys do not move).
+            self.refresh_rows(sorted(i for i in self.visible if first <= i <= last))
         else:
             self.refresh_rows(range(first, last + 1))
 
@@ -195,11 +214,10 @@ class WallboardWindow(QMainWindow):
         self.table.setSelectionBehavior(QTableView.SelectRows)
         # Rows coming into view (scroll, resize, sort, filter) get their time
         # columns brought up to date; the clock tick does the rows on screen.
-        self.grid_model.visible_rows = self._visible_source_rows
         self._refresh = QTimer(self)
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(0)
-        self._refresh.timeout.connect(lambda: self.grid_model.refresh_rows(self._visible_source_rows()))
+        self._refresh.timeout.connect(lambda: self.grid_model.set_visible(self._visible_source_rows()))
         soon = lambda *_: self._refresh.start()  # noqa: E731
         self.table.on_resize = soon
         self.table.verticalScrollBar().valueChanged.connect(soon)
