@@ -2076,6 +2076,14 @@
     </message>
 </context>
 <context>
+    <name>PresenceFeed</name>
+    <message>
+        <location filename="../../ui/wallboard/feed.py" line="320" />
+        <source>Seat states are not being received (the presence watcher stopped); every seat shows as stale until it is running again. Restarting it...</source>
+        <translation>未能接收坐席状态（状态监听进程已停止）；恢复前所有坐席均显示为过期状态。正在重新启动……</translation>
+    </message>
+</context>
+<context>
     <name>RegistrationBadge</name>
     <message>
         <location filename="../../ui/softphone/registration_badge.py" line="27" />
@@ -2580,67 +2588,67 @@
 <context>
     <name>SeatState</name>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="66" />
+        <location filename="../../ui/wallboard/window.py" line="177" />
         <source>signed out</source>
         <translation>已签出</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="67" />
+        <location filename="../../ui/wallboard/window.py" line="178" />
         <source>ready</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="68" />
+        <location filename="../../ui/wallboard/window.py" line="179" />
         <source>not ready</source>
         <translation>示忙</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="69" />
+        <location filename="../../ui/wallboard/window.py" line="180" />
         <source>ringing</source>
         <translation>振铃</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="70" />
+        <location filename="../../ui/wallboard/window.py" line="181" />
         <source>talking</source>
         <translation>通话中</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="71" />
+        <location filename="../../ui/wallboard/window.py" line="182" />
         <source>on hold</source>
         <translation>保持</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="72" />
+        <location filename="../../ui/wallboard/window.py" line="183" />
         <source>wrap-up</source>
         <translation>话后处理</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="73" />
+        <location filename="../../ui/wallboard/window.py" line="184" />
         <source>break</source>
         <translation>休息</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="74" />
+        <location filename="../../ui/wallboard/window.py" line="185" />
         <source>meal</source>
         <translation>用餐</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="75" />
+        <location filename="../../ui/wallboard/window.py" line="186" />
         <source>training</source>
         <translation>培训</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="76" />
+        <location filename="../../ui/wallboard/window.py" line="187" />
         <source>meeting</source>
         <translation>会议</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="77" />
+        <location filename="../../ui/wallboard/window.py" line="188" />
         <source>other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="78" />
+        <location filename="../../ui/wallboard/window.py" line="189" />
         <source>no answer</source>
         <translation>未接听</translation>
     </message>
@@ -2681,47 +2689,47 @@
 <context>
     <name>SeatTableModel</name>
     <message>
-        <location filename="../../ui/wallboard/model.py" line="154" />
+        <location filename="../../ui/wallboard/model.py" line="161" />
         <source>Seat</source>
         <translation>坐席</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/model.py" line="154" />
+        <location filename="../../ui/wallboard/model.py" line="161" />
         <source>Number</source>
         <translation>号码</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/model.py" line="154" />
+        <location filename="../../ui/wallboard/model.py" line="161" />
         <source>Court</source>
         <translation>法院</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/model.py" line="154" />
+        <location filename="../../ui/wallboard/model.py" line="161" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/model.py" line="155" />
+        <location filename="../../ui/wallboard/model.py" line="162" />
         <source>Time in state</source>
         <translation>状态时长</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/model.py" line="155" />
+        <location filename="../../ui/wallboard/model.py" line="162" />
         <source>Call</source>
         <translation>通话时长</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/model.py" line="155" />
+        <location filename="../../ui/wallboard/model.py" line="162" />
         <source>Calls today</source>
         <translation>今日通话数</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/model.py" line="180" />
+        <location filename="../../ui/wallboard/model.py" line="198" />
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/model.py" line="185" />
+        <location filename="../../ui/wallboard/model.py" line="205" />
         <source>%1 (stale, %2 ago)</source>
         <translation>%1（已 %2 未更新）</translation>
     </message>
@@ -2885,52 +2893,52 @@
 <context>
     <name>WallboardWindow</name>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="86" />
+        <location filename="../../ui/wallboard/window.py" line="197" />
         <source>12368 Hotline - Wallboard</source>
         <translation>12368 诉讼服务热线 - 监控大屏</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="106" />
+        <location filename="../../ui/wallboard/window.py" line="231" />
         <source>All courts</source>
         <translation>全部法院</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="111" />
+        <location filename="../../ui/wallboard/window.py" line="236" />
         <source>All states</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="114" />
+        <location filename="../../ui/wallboard/window.py" line="239" />
         <source>stale</source>
         <translation>未更新</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="128" />
+        <location filename="../../ui/wallboard/window.py" line="253" />
         <source>Sound</source>
         <translation>声音提示</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="137" />
+        <location filename="../../ui/wallboard/window.py" line="268" />
         <source>Court</source>
         <translation>法院</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="139" />
+        <location filename="../../ui/wallboard/window.py" line="270" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="142" />
+        <location filename="../../ui/wallboard/window.py" line="273" />
         <source>Alert when calls waiting reach</source>
         <translation>排队告警阈值（来电数）</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="144" />
+        <location filename="../../ui/wallboard/window.py" line="275" />
         <source>or the longest wait reaches</source>
         <translation>或最长等待达到</translation>
     </message>
     <message>
-        <location filename="../../ui/wallboard/window.py" line="190" />
+        <location filename="../../ui/wallboard/window.py" line="338" />
         <source>Queue alert: %1</source>
         <translation>排队告警：%1</translation>
     </message>
