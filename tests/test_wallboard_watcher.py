@@ -252,3 +252,41 @@ def test_watcher_process_refuses_a_stranger(server):
         w.close(wait=0)
         w.proc.kill()
         w.proc.wait()
+
+
+def test_fast_reader_agrees_with_parse_pidf():
+    """own_seat_document reads our seats' documents exactly as parse_pidf does,
+    and leaves anything else (or anything odd) to parse_pidf."""
+    import random
+    from app.domain.presence_doc import PresenceFormatError, parse_pidf
+    from sip.simple.watcher import own_seat_document
+    rng = random.Random(7)
+    alphabet = ["a", "Z", "0", " ", "王", "坐席", "<", ">", "&", '"', "'", "\n", "\t", "\r", "\x01",
+                "&amp;", "]]>", "\u2028", "😀", "_", ";", "#"]
+
+    def text(k=6):
+        return "".join(rng.choice(alphabet) for _ in range(rng.randrange(k)))
+    matched = 0
+    for n in range(600):
+        p = SeatPresence(text(4) or "s1", rng.choice(list(SeatState)), reason=text(), since=rng.choice(
+            [0.0, 1e-05, 1_800_000_000.123456, rng.random() * 2e9]), court=text(),
+            queues=tuple(text() for _ in range(rng.randrange(3))), calls_today=rng.randrange(10 ** 6),
+            name=text(8))
+        body = seat_pidf(f"sip:{text()}@x", p)
+        try:
+            full = parse_pidf(body).seat
+        except PresenceFormatError:
+            full = None
+        fast = own_seat_document(body)
+        if fast is not None:
+            matched += 1
+            assert fast == full, body
+        # One character changed anywhere: never a different answer from parse_pidf.
+        i = rng.randrange(len(body))
+        bent = body[:i] + rng.choice(["<", "&", "x", "", "\n", "é"]) + body[i + 1:]
+        fast = own_seat_document(bent)
+        if fast is not None:
+            assert fast == parse_pidf(bent).seat, bent
+    assert matched > 500  # the fast path does serve our own documents
+    assert own_seat_document(queue_pidf("sip:q@x", QueuePresence("q", "c", 1, 2.0, 3, 4, 0.5))) is None
+    assert own_seat_document(b"<presence/>") is None

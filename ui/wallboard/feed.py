@@ -29,7 +29,7 @@ from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 from app.domain.calls import RegState, number_of
 from app.domain.seat_state import SeatState
 from app.domain.presence_doc import PresenceFormatError, SeatPresence, fallback_state, parse_pidf
-from sip.simple.watcher import presence_of
+from sip.simple.watcher import own_seat_document, presence_of
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +175,10 @@ class PresenceFeed(QObject):
 
     # -- handling --------------------------------------------------------------
     def on_document(self, uri: str, body: str) -> None:
+        seat = own_seat_document(body)  # our seats' own layout, read fast
+        if seat is not None:
+            self._apply_seat(seat)
+            return
         try:
             parsed = parse_pidf(body)
         except PresenceFormatError as e:
