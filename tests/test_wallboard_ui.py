@@ -214,3 +214,22 @@ def test_feed_problem_line(board):
     assert win.feed_label.isVisible() and "restarting" in win.feed_label.text()
     win.show_feed_problem("")
     assert not win.feed_label.isVisible()
+
+
+def test_tiles_out_of_view_redraw_when_scrolled_into_view(board, qtbot):
+    d, clock, model, win, feed = board
+    win.resize(1200, 700)
+    win.show()
+    qtbot.waitExposed(win)
+    hidden = [t for t in win.tiles.tiles.values() if t.visibleRegion().isEmpty()]
+    assert hidden, "every tile fits on screen: nothing to check"
+    tile = hidden[-1]
+    seat = next(s for s in d.entries("seat") if s.court == tile.code)
+    before = tile.counts.text()
+    feed.on_document("u", seat_pidf("u", SeatPresence(seat.number, SeatState.TALKING, since=clock(),
+                                                      court=seat.court)))
+    win.tiles.flush()
+    assert tile.counts.text() == before  # out of view: not redrawn yet
+    win.tiles.ensureWidgetVisible(tile)
+    qtbot.waitUntil(lambda: tile.counts.text() != before, timeout=2000)
+    assert model.court_summary(tile.code).count(SeatState.TALKING) == 1
