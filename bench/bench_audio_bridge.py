@@ -163,13 +163,17 @@ def run_mode(app, eng, va, name, tuning, args) -> dict:
     audio.tuning = tuning
     sys.setswitchinterval(APP_SWITCH_INTERVAL_S)
     audio.open_devices(MIC, SPEAKER)
+    spin(app, 1.0)
+    idle = cpu_per_second(app, args.idle)        # devices open, no call: the app's idle
     audio.set_loopback(True)
     b = audio.bridge
     spin(app, args.settle)
     lags = in_background(app, lambda: va.bridge_latency(args.bursts)["lags_ms"])
     s_lat = b.stats
     s0 = b.stats
-    player = va.play(sine(TONE_HZ, args.soak + 3, RATE, -20.0), RATE, "seat_mic_src")
+    # a player with a deep buffer: its own hiccups are not what is measured
+    player = va.play(sine(TONE_HZ, args.soak + 3, RATE, -20.0), RATE, "seat_mic_src",
+                     latency_ms=200)
     with both_ends(va, RATE) as rec:
         spin(app, 0.5)
         busy = cpu_per_second(app, args.soak)
@@ -181,7 +185,7 @@ def run_mode(app, eng, va, name, tuning, args) -> dict:
     audio.set_loopback(False)
     d = {k: getattr(s1, k) - getattr(s0, k) for k in _COUNTERS}
     return dict(name=name, lags=lags, rt=float(np.median(lags)) if lags else float("nan"),
-                stats=s_lat, end=s1, soak=d, busy=busy, g_in=g_in, g_out=g_out)
+                stats=s_lat, end=s1, soak=d, busy=busy, g_in=g_in, g_out=g_out, idle_open=idle)
 
 
 def run_wire(app, va, tuning, args) -> dict:
@@ -224,6 +228,27 @@ def run_wire(app, va, tuning, args) -> dict:
                 under=under, lat=(si.latency * 1000, so.latency * 1000))
 
 
+def _excess(r: dict) -> int:
+    go, gi = r["g_out"], r["g_in"]
+    return max(0, go["dropouts"] + go["jumps"] - gi["dropouts"] - gi["jumps"])
+
+
+def paired(results: dict[str, list[dict]]) -> None:
+    """Each mode against the first one, repeat by repeat (the same minute of load)."""
+    names = list(results)
+    if len(names) < 2:
+        return
+    base = results[names[0]]
+    print(f"\npaired with '{names[0]}' (same repeat, minutes apart at most):")
+    for name in names[1:]:
+        runs = results[name]
+        d_rt = [r["rt"] - b["rt"] for r, b in zip(runs, base)]
+        d_g = [_excess(r) - _excess(b) for r, b in zip(runs, base)]
+        print(f"  {name}: round trip {np.nanmedian(d_rt):+.1f} ms (median of "
+              f"{np.round(d_rt, 1).tolist()}), added glitches {np.median(d_g):+.0f} "
+              f"(median of {d_g})")
+
+
 def report(name: str, runs: list[dict], idle: float, soak_s: float) -> None:
     rts = [r["rt"] for r in runs]
     rt = float(np.nanmedian(rts))
@@ -250,9 +275,17 @@ def report(name: str, runs: list[dict], idle: float, soak_s: float) -> None:
               f"callback errors {d['callback_errors']}; slow corrections (samples "
               f"trimmed/padded) mic {d['mic_trimmed']}/{d['mic_padded']}, speaker "
               f"{d['speaker_trimmed']}/{d['speaker_padded']}")
+    ex = [_excess(r) for r in runs]
+    own = [r["soak"]["mic_underruns"] + r["soak"]["speaker_underruns"] + r["soak"]["mic_overruns"]
+           + r["soak"]["speaker_overruns"] + r["soak"]["device_xruns"] for r in runs]
+    print(f"  glitches the bridge added (output minus input events) per {soak_s:.0f} s: median "
+          f"{np.median(ex):.0f} {ex}; its own counters (underruns + cuts + xruns): median "
+          f"{np.median(own):.0f} {own}")
     busy = float(np.median([r["busy"] for r in runs]))
-    print(f"  CPU with the loop busy: {busy * 100:.1f} % of a core; the bridge's share "
-          f"~{(busy - idle) * 100:.1f} %")
+    idle_open = float(np.median([r["idle_open"] for r in runs]))
+    print(f"  CPU: devices open, no call {idle_open * 100:.1f} % of a core (+"
+          f"{(idle_open - idle) * 100:.1f} over the engine alone); with the loop busy "
+          f"{busy * 100:.1f} % (+{(busy - idle) * 100:.1f})")
 
 
 def bench(plugin: str, args) -> None:
@@ -300,6 +333,7 @@ def bench(plugin: str, args) -> None:
               f"{[w['under'] for w in wires]}")
     for name, runs in results.items():
         report(name, runs, idle_cpu, args.soak)
+    paired(results)
     if problems:
         print("audio problems reported:", problems)
 

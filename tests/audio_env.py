@@ -257,11 +257,12 @@ class VirtualAudio:
 
     # ---- signals in and out ------------------------------------------------------------
     def play(self, samples: np.ndarray, rate: int = 16000, sink: str = "seat_mic_src",
-             wait: bool = False) -> subprocess.Popen:
+             wait: bool = False, latency_ms: int = 10) -> subprocess.Popen:
         """Play mono int16 samples into a sink (default: the microphone's feed)."""
         proc = subprocess.Popen(
             ["pacat", "--playback", f"--device={sink}", "--format=s16le", f"--rate={rate}",
-             "--channels=1", "--latency-msec=10", "--raw", "--client-name=test-play"],
+             "--channels=1", f"--latency-msec={latency_ms}", "--raw",
+             "--client-name=test-play"],
             env=self.env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
         data = np.ascontiguousarray(samples, "<i2").tobytes()

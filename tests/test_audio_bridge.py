@@ -482,9 +482,9 @@ def test_device_clock_gives_the_conference_back(vaudio, rig, tmp_path):
 
 def test_speaker_lost_without_fallback_keeps_the_conference_ticking(vaudio, rig, tmp_path,
                                                                      monkeypatch, headset):
-    """The device clock's speaker goes and no other speaker can be opened: a stand-in
-    clock keeps the conference (and so a call's RTP) going, and the microphone that
-    could be reopened still reaches it."""
+    """The device clock's speaker goes and no other speaker can be opened: the
+    microphone's callback (the system default microphone, reopened) ticks the conference
+    instead, so a call's RTP goes on and the seat is still heard."""
     from sip.audio import devices
     from sip.audio.bridge import AudioBridge, BridgeTuning, device_clock_available
     if not device_clock_available():
@@ -513,7 +513,7 @@ def test_speaker_lost_without_fallback_keeps_the_conference_ticking(vaudio, rig,
         rig.pump(1.5)
         rig.stop_wav()
         player.wait(timeout=10)
-        assert b.stats.frames_from_pjmedia > before + 60   # the stand-in ticks
+        assert b.stats.frames_from_pjmedia > before + 60   # the microphone ticks
         assert b.stats.callback_errors == 0
         x, rate = _read_wav(tmp_path / "mic.wav")
         hz, _ = tone_freq_and_level(active_segment(x, rate), rate)

@@ -5,7 +5,8 @@ agent calls the seat through Kamailio; the app's engine routes the call
 through its audio bridge to those devices. We measure frequency and level:
 the peer's tone must come out of the seat's speaker, and a tone put into the
 seat's microphone must reach the peer. The echo test line plays the seat's
-own voice back.
+own voice back. A headset pulled out mid-call: the seat is told, the call goes
+on, and sound flows both ways again on the system's default devices.
 """
 from __future__ import annotations
 
@@ -87,3 +88,43 @@ def test_echo_line_plays_the_seats_voice_back(seat, kamailio, peer, headset):
     hz, dbfs = tone_freq_and_level(x, 16000)
     assert abs(hz - 600) < 10, hz
     assert dbfs > -30, dbfs
+
+
+@pytest.fixture
+def unpluggable_headset(seat, vaudio):
+    seat.audio.open_devices("seat_headset_mic", "seat_headset")
+    yield vaudio
+    seat.audio.close_devices()
+    vaudio.replug("seat_headset")
+
+
+def test_headset_unplugged_mid_call_the_call_goes_on(seat, kamailio, peer, unpluggable_headset):
+    va = unpluggable_headset
+    problems: list[str] = []
+
+    def on_problem(msg):
+        problems.append(msg)
+    seat.audioProblem.connect(on_problem)
+    try:
+        a = peer("9001", mode="tone", tone_hz=1000, tone_dbfs=-12)
+        call, cid = answered_call(seat, kamailio, a)
+        pump(0.5)
+        va.unplug("seat_headset")
+        wait_until(lambda: len(problems) >= 2, what="the unplugged headset reported")
+        assert any("seat_headset" in p for p in problems), problems
+        assert seat.call_snapshot(cid).phase is CallPhase.ACTIVE
+        # the bridge fell back to the system defaults (the private server's: seat_speaker
+        # and seat_mic): the caller is heard, and heard us, again
+        pump(0.5)
+        rec = va.start_recording("seat_speaker.monitor", rate=16000)
+        pump(1.5)
+        x = rec.stop()
+        hz, dbfs = tone_freq_and_level(x[len(x) // 4:], 16000)
+        assert abs(hz - 1000) < 10 and dbfs > -25, (hz, dbfs)
+        va.play(sine(700, 3.0, 16000, dbfs=-12), rate=16000, sink="seat_mic_src")
+        pump(0.8)
+        m = a.measure(call, seconds=1.0)
+        assert abs(m["hz"] - 700) < 10, m
+        assert seat.call_snapshot(cid).phase is CallPhase.ACTIVE
+    finally:
+        seat.audioProblem.disconnect(on_problem)

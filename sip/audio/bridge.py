@@ -1,44 +1,57 @@
-"""The softphone's own audio path: pjsua2 conference bridge <-> OS sound devices.
+"""The softphone's own audio path: pjsua's conference bridge <-> OS sound devices.
 
 pjsua2's wheel has no sound device (only the null device), so call audio reaches the
-headset through one ``pj.AudioMediaPort`` (mono, 16-bit, the conference clock rate,
-20 ms frames) bridged to two PortAudio streams (sounddevice): an InputStream for the
-microphone and an OutputStream for the speaker, on separate devices.
+headset through PortAudio (sounddevice): an InputStream for the microphone and an
+OutputStream for the speaker, on separate devices. docs/audio.md has the design, the
+figures and the tuning; in short, two ways to clock the conference (``BridgeTuning.clock``):
 
-Threads (four of them touch this module; only one may call pjsua2):
+* ``"device"`` (the default where pjsua's C functions are reachable: the Linux wheel):
+  the conference is taken off the null device (``pjsua_set_no_snd_dev``) and the
+  speaker's callback ticks its master port: each tick puts one microphone frame in
+  (``pjmedia_port_put_frame``) and takes the speaker frame out
+  (``pjmedia_port_get_frame``), which is played at once. No speaker ring; one mic ring
+  with an adaptive headroom control; a late mic frame is concealed by pjmedia.
+  ``close_devices`` gives the conference back to the null device; a speaker lost with
+  no fallback leaves a stand-in clock thread ticking it.
+* ``"pjmedia"`` (the fallback, e.g. a Windows .pyd that exports nothing): pjsua's null
+  device ticks the conference, the bridge is one ``pj.AudioMediaPort`` (mono, 16-bit,
+  the conference's rate and frame) whose callbacks meet the two streams in two rings.
+
+Threads (only the GUI thread may call pjsua2):
 
 * GUI thread (the SIP engine): ``create``, ``media``, ``open_devices``, ``close_devices``,
-  ``poll_errors``, levels, ``stats``, ``destroy``. Only ``create``/``destroy``/``media``
-  call pjsua2, and they must run on the thread that polls ``ep.libHandleEvents``.
-* pjmedia's clock thread (the null device's master port) calls ``onFrameRequested`` /
-  ``onFrameReceived`` every 20 ms. It is a pj-registered thread, so no
-  ``libRegisterThread`` is needed; the callbacks touch only the MediaFrame they are
-  given and numpy ring buffers, never raise (a Python exception escaping a SWIG director
-  in that thread would abort the process) and never block.
-* PortAudio's two callback threads: they only copy to/from the ring buffers and never
-  call pjsua2.
-* A small watchdog thread of the bridge notices streams that died or stalled (headset
-  unplugged), queues a message for ``poll_errors`` and falls back to the system default
-  device or, failing that, to silence; the call goes on. It never calls pjsua2.
+  ``poll_errors``, levels, ``stats``, ``destroy``, on the thread that polls
+  ``ep.libHandleEvents``.
+* The clock: PortAudio's speaker thread or the stand-in (device clock), registered with
+  pjlib before its first tick and calling only the four C functions; or pjmedia's clock
+  thread calling ``onFrameRequested`` / ``onFrameReceived`` (pjmedia clock). These never
+  raise (a Python exception escaping a SWIG director would abort the process) and never
+  block.
+* PortAudio's microphone thread (and speaker thread, pjmedia clock): copies to/from the
+  rings only.
+* A small watchdog thread notices streams that died or stalled (headset unplugged),
+  queues a message for ``poll_errors`` and falls back to the system default device or,
+  failing that, to silence; the call goes on. It never calls pjsua2.
 
-Buffers: two single-producer/single-consumer int16 rings. Mic ring (bridge rate):
-PortAudio writes, pjmedia reads one frame per tick; when it holds more than 80 ms
-the reader drops the excess down to one frame (drift: mic clock faster than pjmedia's),
-when it holds less than a frame the frame is silence (mic slower). Speaker ring (device
-rate): pjmedia writes, PortAudio reads; playback starts after 40 ms of priming (20 ms
-glitched, stack-notes); above 100 ms the reader drops down to 40 ms; on an underrun the
-rest of the block is silence and priming starts again.
+Buffers: single-producer/single-consumer int16 rings. Mic ring (conference rate):
+PortAudio writes, the clock reads one frame per tick, its headroom steered by
+``_FillControl`` (or, legacy: more than 80 ms is cut down to one frame, less than a
+frame gives silence). Speaker ring (pjmedia clock only, device rate): pjmedia writes,
+PortAudio reads; adaptive like the mic ring, or legacy: playback starts after 40 ms of
+priming, above 100 ms the reader drops down to 40 ms, an underrun primes again.
 
-Frames are read and written through ctypes on the ``std::vector<unsigned char>`` behind
-``MediaFrame.buf`` (a SWIG ``ByteVector``): its first two words are begin/end pointers in
-libstdc++ and MSVC alike. The layout is checked once at ``create()``; if the check fails
-the slow, safe path (``bytes(frame.buf)``) is used.
+pjmedia clock: frames are read and written through ctypes on the
+``std::vector<unsigned char>`` behind ``MediaFrame.buf`` (a SWIG ``ByteVector``): its
+first two words are begin/end pointers in libstdc++ and MSVC alike. The layout is checked
+once at ``create()``; if the check fails the slow, safe path (``bytes(frame.buf)``) is
+used.
 
-Lifetime: ``destroy()`` stops and joins the watchdog, closes the streams, then takes the
-port out of the conference and frees it only once pjmedia's clock thread has carried the
-removal out (pjmedia 2.15 removes conference ports asynchronously while pjsua2's
-``~AudioMediaPort`` frees the object at once: see ``_retire_port``). Never drop the port
-any other way; a ``media`` proxy kept after ``destroy()`` is dead.
+Lifetime: ``destroy()`` stops and joins the watchdog, closes the streams (device clock:
+the null device takes over again), then (pjmedia clock) takes the port out of the
+conference and frees it only once pjmedia's clock thread has carried the removal out
+(pjmedia 2.15 removes conference ports asynchronously while pjsua2's ``~AudioMediaPort``
+frees the object at once: see ``_retire_port``). Never drop the port any other way; a
+``media`` proxy kept after ``destroy()`` is dead.
 
 No OS device at all (CI container without PipeWire, remote session without sound):
 ``open_devices`` raises ``AudioDeviceError``; the engine keeps the call on the null device
@@ -96,7 +109,7 @@ class BridgeTuning:
 
     clock: str = "device"                  # "device" | "pjmedia"
     adaptive: bool = True                  # pjmedia clock only; the device clock always is
-    block_ms: float = 0.0                  # PortAudio block (0: one conference frame)
+    block_ms: float = 10.0                 # PortAudio block (0: one conference frame)
     stream_latency: str | float = "low"    # PortAudio's suggested latency
     target_ms: float = 2.0                 # wanted min headroom of the rings
     target_max_ms: float = 30.0
@@ -109,7 +122,6 @@ class BridgeTuning:
     spk_high_ms: float = 100.0             # legacy only: speaker ring cut to prime_ms
     mic_high_ms: float = 80.0              # legacy only: mic ring cut to one frame
     switch_interval_s: float | None = None     # sys.setswitchinterval at create (GIL)
-    mic_pull: bool = True                  # device clock: the speaker callback reads the mic
     conceal: bool = True                   # device clock: a late mic frame is concealed
 
 
@@ -500,11 +512,9 @@ class _Core:
         self.fin_p = ctypes.pointer(self.fin)
         self.fout_p = ctypes.pointer(self.fout)
         self.ts = 0
-        # device clock, mic_pull: the mic stream the speaker callback reads, (st, stream,
-        # resampler); swapped only under mic_src_lock, which a read holds
-        self.mic_src: tuple | None = None
-        self.mic_src_lock = threading.Lock()
-        self.last_pull = 0.0
+        self.tick_lock = threading.Lock()   # one tick at a time, whoever clocks
+        self.mic_clocks = False             # no speaker: the mic callback ticks
+        self.mic_acc = 0                    # samples the mic delivered, not yet ticked
         # levels: (mean square, monotonic time)
         self.in_level = (0.0, 0.0)
         self.out_level = (0.0, 0.0)
@@ -582,45 +592,15 @@ class _Core:
             self.mic_primed = False
         return True
 
-    def pull_mic(self) -> None:
-        """Device clock with ``mic_pull``: move whatever the mic stream has captured into
-        the mic ring, from the clock's thread (no mic callback thread to be late)."""
-        self.last_pull = time.monotonic()
-        lock = self.mic_src_lock
-        if not lock.acquire(blocking=False):        # being swapped: next time
-            return
-        try:
-            src = self.mic_src
-            if src is None:
-                return
-            st, stream, rs = src
-            try:
-                n = stream.read_available
-                if n <= 0:
-                    return
-                data, overflowed = stream.read(n)
-            except Exception:  # noqa: BLE001 - the device went away: the watchdog acts
-                st.finished = True
-                self.mic_src = None
-                return
-            st.last_cb = self.last_pull
-            if overflowed:
-                self.xruns += 1
-            x = data[:, 0]
-            if rs is not None:
-                x = rs.process(x)
-            xf = x.astype(np.float32)
-            self.in_level = (float(np.dot(xf, xf)) / max(1, len(xf)), st.last_cb)
-            if self.mic_ring.write(x):
-                self.mic_overruns += 1
-        finally:
-            lock.release()
-
     # ---- device clock: one conference tick (speaker callback or the stand-in clock)
     def clock_tick(self) -> np.ndarray:
         """Put the next microphone frame into the conference, take the speaker frame
         out. Returns the speaker frame (``tick_out``, or silence). The caller's thread
         must be registered with pjlib (``api.ensure_thread``)."""
+        with self.tick_lock:
+            return self._tick()
+
+    def _tick(self) -> np.ndarray:
         api, master = self.api, self.master
         if api is None or master is None or self.dead:
             return self.silence
@@ -1051,6 +1031,7 @@ class AudioBridge:
         global _clock_owner
         self._stop_standin()
         c = self._core
+        c.mic_clocks = False
         if c.master is None:
             return
         c.master = None
@@ -1062,9 +1043,24 @@ class AudioBridge:
             log.warning("audio bridge: cannot give the conference back to the null "
                         "device: %s", exc)
 
+    def _keep_clock(self) -> None:
+        """Device clock with no speaker (headset gone, no fallback): the microphone's
+        callback ticks the conference, at the microphone's own pace; with no microphone
+        either, the stand-in thread does (silence both ways). The call's RTP goes on."""
+        c = self._core
+        if not self._device_clock or c.master is None or self._spk is not None:
+            return
+        if self._mic is not None:
+            self._stop_standin()
+            c.mic_acc = 0
+            c.mic_clocks = True
+        else:
+            c.mic_clocks = False
+            self._start_standin()
+
     def _start_standin(self) -> None:
-        """A clock for the conference while the device clock has no speaker (headset
-        gone, no fallback): silence out, the microphone (if any) still in."""
+        """A clock for the conference while the device clock has neither speaker nor
+        microphone: silence both ways."""
         if self._standin is not None or self._core.master is None:
             return
         self._standin_stop.clear()
@@ -1096,7 +1092,6 @@ class AudioBridge:
             elif wait < -0.2:                   # far behind (a stall): do not catch up
                 nxt = time.monotonic()
             try:
-                core.pull_mic()
                 core.clock_tick()
             except Exception:  # noqa: BLE001
                 core.cb_errors += 1
@@ -1181,18 +1176,15 @@ class AudioBridge:
         device_clock = self._device_clock
         for rate, ch in attempts:
             block = self._block(rate)
-            pull = not is_out and device_clock and tn.mic_pull
             if is_out:
                 cb = (self._make_clock_out_cb(st, rate) if device_clock
                       else self._make_out_cb(st, rate))
             else:
-                cb = None if pull else self._make_in_cb(st, rate)
+                cb = self._make_in_cb(st, rate)
             cls = sd.OutputStream if is_out else sd.InputStream
             kwargs = dict(device=dev.index, samplerate=rate, channels=ch, dtype="int16",
-                          blocksize=block, latency=tn.stream_latency)
-            if cb is not None:
-                kwargs.update(callback=cb, finished_callback=lambda st=st: setattr(
-                    st, "finished", True))
+                          blocksize=block, latency=tn.stream_latency, callback=cb,
+                          finished_callback=lambda st=st: setattr(st, "finished", True))
             stream = None
             for ex in ([extra, None] if extra is not None else [None]):
                 try:
@@ -1222,7 +1214,8 @@ class AudioBridge:
             st.latency_s = float(stream.latency)
             st.started = st.last_cb = time.monotonic()
             if is_out and device_clock:
-                self._stop_standin()         # never two clocks on the conference
+                self._stop_standin()         # the speaker is the clock again
+                self._core.mic_clocks = False
             try:
                 stream.start()
             except Exception as exc:  # noqa: BLE001
@@ -1230,10 +1223,6 @@ class AudioBridge:
                 self._discard(st)
                 continue
             _dev._stream_opened()
-            if pull:
-                rs = _Resampler(rate, self.sample_rate) if rate != self.sample_rate else None
-                with self._core.mic_src_lock:
-                    self._core.mic_src = (st, stream, rs)
             if not is_out:
                 self._core.mic_live = True
             log.info("audio %s open: %s at %d Hz, %d ch, block %d, latency %.1f ms (%s clock)",
@@ -1246,6 +1235,7 @@ class AudioBridge:
     def _make_in_cb(self, st: _Stream, rate: int):
         core = self._core
         rs = _Resampler(rate, self.sample_rate) if rate != self.sample_rate else None
+        state = {"tid": None}
 
         def callback(indata, frames, _time, status):
             try:
@@ -1259,6 +1249,14 @@ class AudioBridge:
                 core.in_level = (float(np.dot(xf, xf)) / max(1, len(xf)), st.last_cb)
                 if core.mic_ring.write(x):
                     core.mic_overruns += 1
+                if core.mic_clocks:          # device clock without a speaker: we tick
+                    if state["tid"] != threading.get_ident():
+                        core.api.ensure_thread()
+                        state["tid"] = threading.get_ident()
+                    core.mic_acc += len(x)
+                    while core.mic_acc >= core.spf and core.mic_clocks:
+                        core.mic_acc -= core.spf
+                        core.clock_tick()
             except Exception:  # noqa: BLE001 - never raise in PortAudio's thread
                 core.cb_errors += 1
         return callback
@@ -1272,7 +1270,7 @@ class AudioBridge:
         rs = _Resampler(self.sample_rate, rate) if rate != self.sample_rate else None
         carry = _Ring(rate, rate)
         mono = np.zeros(rate, np.int16)
-        state = {"registered": False}
+        state = {"tid": None}
 
         def callback(outdata, frames, _time, status):
             try:
@@ -1281,11 +1279,10 @@ class AudioBridge:
                     core.xruns += 1
                     if status.output_underflow:
                         core.spk_underruns += 1
-                if not state["registered"]:
+                if state["tid"] != threading.get_ident():   # a new PortAudio thread
                     api.ensure_thread()
-                    state["registered"] = True
+                    state["tid"] = threading.get_ident()
                 buf = mono[:frames] if frames <= len(mono) else np.zeros(frames, np.int16)
-                core.pull_mic()
                 while carry.fill() < frames:
                     x = core.clock_tick()
                     if rs is not None:
@@ -1407,8 +1404,6 @@ class AudioBridge:
         if kind == "mic":
             self._core.mic_live = False
             self._mic = None
-            with self._core.mic_src_lock:          # the clock is not reading it now
-                self._core.mic_src = None
         else:
             self._spk = None
         had = st.stream is not None
@@ -1453,8 +1448,6 @@ class AudioBridge:
         except Exception:  # noqa: BLE001
             active = False
         stalled = now - st.last_cb > STALL_S and now - st.started > STALL_S
-        if stalled and kind == "mic" and self._device_clock and self._tuning.mic_pull:
-            stalled = now - self._core.last_pull < 0.5   # read, but nothing came
         if not (st.finished or not active or stalled):
             return
         zh, en = ("扬声器/耳机", "speaker") if kind == "speaker" else ("麦克风", "microphone")
@@ -1468,13 +1461,13 @@ class AudioBridge:
                 fallback = self._open_stream(kind, cand, None)
         except Exception as exc:  # noqa: BLE001
             log.warning("audio %s fallback failed: %s", kind, exc)
-        if fallback is None and kind == "speaker" and self._device_clock:
-            self._start_standin()            # the conference must keep its clock
         if fallback is not None:
             if kind == "mic":
                 self._mic = fallback
             else:
                 self._spk = fallback
+        self._keep_clock()                   # the conference must keep a clock
+        if fallback is not None:
             self._errors.append(f"{zh}“{name}”已断开，已改用系统默认设备“{fallback.device.name}”。"
                                 f"The {en} '{name}' was disconnected; now using the system "
                                 f"default '{fallback.device.name}'.")
