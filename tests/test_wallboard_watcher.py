@@ -371,3 +371,40 @@ def test_server_restart_under_the_watcher(server, pool, board):
     publish(srv, pool, states)  # publications do not survive a restart (publ_cache 2)
     wait_until(lambda: all_show(model, states), timeout=60, what="live again")
     assert feed.watcher.child_pid == pid  # the same child recovered: no restart needed
+
+
+def test_refused_subscriptions_are_tried_again():
+    """A loaded server answers some SUBSCRIBEs 500: those are tried again (after
+    2, 4 ... s) until they are in; a 404 is not asked again. The UA here is a
+    scripted stand-in for our own PresenceUA (the e2e tests use the real one)."""
+    from sip.simple.ua import SubscribeError
+    from sip.simple.watcher import _subscribe
+
+    class ScriptedUA:
+        def __init__(self):
+            self.calls: list[str] = []
+
+        def subscribe(self, uri, **kw):
+            self.calls.append(uri)
+            if uri == "sip:busy@x" and self.calls.count(uri) < 3:
+                raise SubscribeError(500, "Server Internal Error")
+            if uri == "sip:nobody@x":
+                raise SubscribeError(404, "Not Found")
+
+    class Items(list):
+        def item(self, kind, uri, payload):
+            self.append((kind, uri, payload))
+
+    ua, items, stop = ScriptedUA(), Items(), threading.Event()
+    t = threading.Thread(target=_subscribe, args=(ua, items, {"uris": ["sip:a@x", "sip:busy@x", "sip:nobody@x"]},
+                                                  stop, 0.01, 0.05))
+    t.start()
+    end = time.monotonic() + 5
+    while ua.calls.count("sip:busy@x") < 3 and time.monotonic() < end:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    stop.set()
+    t.join(5)
+    assert ua.calls.count("sip:busy@x") == 3 and ua.calls.count("sip:nobody@x") == 1
+    assert ("i", "", {"subscribed": 1, "failed": ["sip:busy@x", "sip:nobody@x"]}) in items
+    assert ("u", "sip:nobody@x", "failed") in items

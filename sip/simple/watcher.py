@@ -411,7 +411,16 @@ class _Batcher:
         self._thread.join(timeout)
 
 
-def _subscribe(ua, batcher: _Batcher, cfg: dict, stop: threading.Event) -> dict:
+def _refused_for_good(e: Exception) -> bool:
+    """A refusal that asking again will not change (403, 404 ...); a server
+    error, a timeout or a lost connection is worth another try."""
+    code = getattr(e, "code", None)
+    return isinstance(code, int) and 400 <= code < 500 and code not in (408, 480, 486, 491)
+
+
+def _subscriber(ua, batcher: _Batcher, cfg: dict):
+    """What to watch and how: (targets, subscribe_one(target)): True when
+    subscribed, False when worth trying again, None when refused for good."""
     list_uri = cfg.get("list_uri")
     if list_uri:
         def on_list_notify(_sub, n):
@@ -427,13 +436,16 @@ def _subscribe(ua, batcher: _Batcher, cfg: dict, stop: threading.Event) -> dict:
         def on_list_state(_sub, state, reason):
             if state in ("terminated", "failed"):
                 batcher.item("l", list_uri, reason or state)
-        try:
-            ua.subscribe(list_uri, eventlist=True, on_notify=on_list_notify, on_state=on_list_state)
-            return {"subscribed": 1, "failed": []}
-        except Exception as e:  # SubscribeError, OSError: the parent shows it stale
-            log.warning("cannot watch %s: %s", list_uri, e)
-            batcher.item("l", list_uri, str(e))
-            return {"subscribed": 0, "failed": [list_uri]}
+
+        def subscribe_list(uri: str) -> bool | None:
+            try:
+                ua.subscribe(uri, eventlist=True, on_notify=on_list_notify, on_state=on_list_state)
+                return True
+            except Exception as e:  # SubscribeError, OSError: every seat stale meanwhile
+                log.warning("cannot watch %s: %s", uri, e)
+                batcher.item("l", uri, str(e))
+                return None if _refused_for_good(e) else False
+        return [list_uri], subscribe_list
 
     def on_notify(sub, n):
         if n.pidf:
@@ -445,19 +457,40 @@ def _subscribe(ua, batcher: _Batcher, cfg: dict, stop: threading.Event) -> dict:
         if state in ("terminated", "failed"):
             batcher.item("u", sub.target_uri, state)
 
-    failed, n = [], 0
-    for uri in cfg.get("uris") or []:
-        if stop.is_set():
-            break
+    expires = int(cfg.get("expires") or 600)
+
+    def subscribe_one(uri: str) -> bool | None:
         try:
-            ua.subscribe(uri, expires=int(cfg.get("expires") or 600), on_notify=on_notify,
-                         on_state=on_state)
-            n += 1
+            ua.subscribe(uri, expires=expires, on_notify=on_notify, on_state=on_state)
+            return True
         except Exception as e:  # shown as unknown (stale) by the parent
             log.warning("cannot watch %s: %s", uri, e)
-            failed.append(uri)
             batcher.item("u", uri, "failed")
-    return {"subscribed": n, "failed": failed}
+            return None if _refused_for_good(e) else False
+    return list(cfg.get("uris") or []), subscribe_one
+
+
+def _subscribe(ua, batcher: _Batcher, cfg: dict, stop: threading.Event,
+               retry_first_s: float = 2.0, retry_most_s: float = 60.0) -> None:
+    """Subscribe to everything, say how it went ("i"), then try the refused
+    ones again (a loaded server answers some of 3,000 SUBSCRIBEs with 500)
+    after 2, 4, 8 ... 60 s until all are in or we are told to stop."""
+    targets, subscribe_one = _subscriber(ua, batcher, cfg)
+    failed, again = [], []
+    for uri in targets:
+        if stop.is_set():
+            return
+        ok = subscribe_one(uri)
+        if not ok:
+            failed.append(uri)
+            if ok is False:
+                again.append(uri)
+    batcher.item("i", "", {"subscribed": len(targets) - len(failed), "failed": failed})
+    delay = retry_first_s
+    while again and not stop.wait(delay):
+        again = [u for u in again if not stop.is_set() and subscribe_one(u) is False]
+        log.warning("presence watcher: %d subscriptions still refused, trying again", len(again))
+        delay = min(delay * 2, retry_most_s)
 
 
 def _watch_parent(stop: threading.Event, sock: socket.socket, stdin) -> None:
@@ -515,8 +548,7 @@ def main(argv: list[str] | None = None) -> int:
     ua = PresenceUA(secret["host"], int(secret["port"]), secret["user"], secret["password"],
                     transport=secret.get("transport", "tcp"), domain=secret.get("domain"))
     try:
-        info = _subscribe(ua, batcher, cfg, stop)
-        batcher.item("i", "", info)
+        _subscribe(ua, batcher, cfg, stop)
         stop.wait()
     finally:
         # Unsubscribe (Expires: 0) within a bounded time: a dead server must
