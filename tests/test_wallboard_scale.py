@@ -3,7 +3,8 @@
 1,000 seats publish distinct states (PublisherPool: every seat's account,
 digest auth, one socket); the wallboard model gets every one of them through
 one resource-list subscription (RFC 4662, Kamailio's rls) and, separately,
-through direct per-seat subscriptions of our own UA.
+through direct per-seat subscriptions of our own UA, on threads of this
+process and in the watcher process (sip/simple/watcher.py).
 """
 from __future__ import annotations
 
@@ -50,22 +51,30 @@ def publish_all(srv):
     return pool
 
 
-@pytest.mark.parametrize("mode", ["list", "direct"])
+@pytest.mark.parametrize("mode", ["list", "direct", "list-process", "direct-process"])
 def test_every_seat_state_reaches_the_model(big_server, qapp, mode):
     from sip.simple.ua import PresenceUA
+    from sip.simple.watcher import WatcherConfig
     from ui.wallboard.feed import PresenceFeed
     from ui.wallboard.model import SeatTableModel
     srv, list_uri = big_server
     model = SeatTableModel([Entry(f"w{i:04d}", f"c{i % 50:02d}") for i in range(N)], {})
     feed = PresenceFeed(model)
     pool = publish_all(srv)
-    ua = PresenceUA(srv.host, srv.tcp_port, "judge", "pw-judge", transport="tcp", keepalive_interval=None)
+    uris = [f"sip:w{i:04d}@{srv.host}" for i in range(N)]
+    ua = None
     try:
         t0 = time.monotonic()
-        if mode == "list":
-            feed.attach_list(ua, list_uri)
+        if mode.endswith("-process"):
+            feed.attach_watcher(WatcherConfig(srv.host, srv.tcp_port, "judge", "pw-judge", srv.host, "tcp",
+                                              uris=[] if mode == "list-process" else uris,
+                                              list_uri=list_uri if mode == "list-process" else None))
         else:
-            assert feed.attach_direct(ua, [f"sip:w{i:04d}@{srv.host}" for i in range(N)]) == []
+            ua = PresenceUA(srv.host, srv.tcp_port, "judge", "pw-judge", transport="tcp", keepalive_interval=None)
+            if mode == "list":
+                feed.attach_list(ua, list_uri)
+            else:
+                assert feed.attach_direct(ua, uris) == []
 
         def all_right():
             return all(not r.stale and r.presence.state is expected(i) for i, r in enumerate(model.rows))
@@ -76,5 +85,7 @@ def test_every_seat_state_reaches_the_model(big_server, qapp, mode):
         assert model.court_summary("c00").count(SeatState.READY) == sum(
             1 for i in range(N) if i % 50 == 0 and expected(i) is SeatState.READY)
     finally:
-        ua.close()
+        if ua is not None:
+            ua.close()
+        feed.close_watcher()
         pool.close()
