@@ -222,10 +222,28 @@ def run_wire(app, va, tuning, args) -> dict:
         spin(app, args.settle)
         lags = in_background(app, lambda: va.bridge_latency(args.bursts)["lags_ms"])
         u0 = cnt["under"]
-        spin(app, min(args.soak, 10))
+        player = va.play(sine(TONE_HZ, args.soak + 3, RATE, -20.0), RATE, "seat_mic_src",
+                         latency_ms=200)
+        with both_ends(va, RATE) as rec:
+            spin(app, 0.5 + args.soak)
+            x = rec.stop()
+        player.kill()
+        player.wait()
         under = cnt["under"] - u0
+    g_in, g_out = glitches_both(x)
     return dict(rt=float(np.median(lags)) if lags else float("nan"), lags=lags,
-                under=under, lat=(si.latency * 1000, so.latency * 1000))
+                under=under, lat=(si.latency * 1000, so.latency * 1000), g_in=g_in,
+                g_out=g_out)
+
+
+def direction_split(e) -> tuple[float, float]:
+    """(mic, speaker) ms of a device-clocked bridge from PortAudio's per-callback timing:
+    a sample waits ADC -> callback (less half a block on average), then in the mic ring
+    until a tick; the tick's frame goes to the DAC (plus half a frame on average, and
+    whatever a tick gave beyond the block)."""
+    mic = e.mic_device_ms - e.block_ms / 2 + e.mic_buffer_ms
+    spk = e.speaker_device_ms + e.frame_ms / 2 + e.speaker_buffer_ms
+    return mic, spk
 
 
 def _excess(r: dict) -> int:
@@ -256,12 +274,22 @@ def report(name: str, runs: list[dict], idle: float, soak_s: float) -> None:
     print(f"round trip mic device -> speaker device: median {rt:.1f} ms over {len(runs)} "
           f"run(s) {np.round(rts, 1).tolist()}  => per direction {rt / 2:.1f} ms")
     e = runs[-1]["stats"]
-    mic_dir = e.mic_stream_ms + e.mic_buffer_ms
-    spk_dir = e.speaker_stream_ms + e.speaker_buffer_ms
-    print(f"  clock {e.clock}, conference frame {e.frame_ms} ms; bridge's own estimate "
-          f"(last run): mic {mic_dir:.1f} ms (stream {e.mic_stream_ms} + ring "
-          f"{e.mic_buffer_ms}), speaker {spk_dir:.1f} ms (stream {e.speaker_stream_ms} + "
-          f"buffer {e.speaker_buffer_ms})")
+    print(f"  clock {e.clock}, conference frame {e.frame_ms} ms, PortAudio block "
+          f"{e.block_ms:g} ms, streams reported {e.mic_stream_ms:g}/{e.speaker_stream_ms:g} ms")
+    if e.clock == "device":
+        splits = [direction_split(r["stats"]) for r in runs]
+        mic = float(np.median([m for m, _ in splits]))
+        spk = float(np.median([k for _, k in splits]))
+        print(f"  split from PortAudio's own timing (medians): mic {mic:.1f} ms (ADC -> "
+              f"callback - half a block + mic ring), speaker {spk:.1f} ms (callback -> DAC "
+              f"+ half a frame + carry-over); sum {mic + spk:.1f} against the "
+              f"{rt:.1f} measured")
+    else:
+        mic_dir = e.mic_stream_ms + e.mic_buffer_ms
+        spk_dir = e.speaker_stream_ms + e.speaker_buffer_ms
+        print(f"  bridge's own estimate (last run): mic {mic_dir:.1f} ms (stream "
+              f"{e.mic_stream_ms} + ring {e.mic_buffer_ms}), speaker {spk_dir:.1f} ms (stream "
+              f"{e.speaker_stream_ms} + ring {e.speaker_buffer_ms})")
     if e.mic_target_ms or e.speaker_target_ms:
         print(f"  headroom min/target: mic {e.mic_headroom_ms}/{e.mic_target_ms} ms, speaker "
               f"{e.speaker_headroom_ms}/{e.speaker_target_ms} ms")
@@ -329,8 +357,9 @@ def bench(plugin: str, args) -> None:
         rts = [w["rt"] for w in wires]
         print(f"reference wire (PortAudio capture -> ring -> playback, no pjsua2; streams "
               f"reported {wires[0]['lat'][0]:.0f}/{wires[0]['lat'][1]:.0f} ms): round trip "
-              f"median {np.nanmedian(rts):.1f} ms {np.round(rts, 1).tolist()}, underruns "
-              f"{[w['under'] for w in wires]}")
+              f"median {np.nanmedian(rts):.1f} ms {np.round(rts, 1).tolist()}; glitches it "
+              f"added per {args.soak:.0f} s: median {np.median([_excess(w) for w in wires]):.0f} "
+              f"{[_excess(w) for w in wires]}, ring underruns {[w['under'] for w in wires]}")
     for name, runs in results.items():
         report(name, runs, idle_cpu, args.soak)
     paired(results)

@@ -12,15 +12,22 @@
   meant to be "unplugged" with ``unplug("seat_headset")``.
 * ``ringer``        - where a Ringer can ring.
 
-It writes an ALSA config (``ALSA_CONFIG_PATH``: alsa.conf plus one ``type pulse`` PCM
-per device, and ``default`` through pulse) so PortAudio lists those names, points this
-process at the private server (``XDG_RUNTIME_DIR``, ``PULSE_SERVER``) and re-initialises
-PortAudio (sounddevice initialises it at import, and PortAudio reads the ALSA config and
-scans devices only then). On exit every child is killed and the environment and
-PortAudio's device list are restored. The real home directory is never touched.
+It writes an ALSA config (``ALSA_CONFIG_PATH``: alsa.conf plus one PCM per device, and
+``default``) so PortAudio lists those names, points this process at the private server
+(``XDG_RUNTIME_DIR``, ``PULSE_SERVER``) and re-initialises PortAudio (sounddevice
+initialises it at import, and PortAudio reads the ALSA config and scans devices only
+then). The PCMs go through the ALSA ``pulse`` plugin (as on a PulseAudio desktop) or,
+with ``alsa_plugin="pipewire"`` / ``HOTLINE_AUDIO_ALSA=pipewire``, through PipeWire's own
+(pipewire-alsa). On exit every child is killed and the environment and PortAudio's
+device list are restored. The real home directory is never touched.
 
-Needs: pipewire, pipewire-pulse, wireplumber, dbus-daemon, pactl, pacat/parec,
-libasound2-plugins (the ALSA ``pulse`` plugin). ``missing_tools()`` says what is missing.
+Probes for the bench and the tests: ``VirtualAudio.bridge_latency()`` (the time from the
+mic device to the speaker device, from one recording of both) and ``tone_glitches()``
+(dropouts and phase jumps in a steady tone); see the "latency" section below.
+
+Needs: pipewire, pipewire-pulse, wireplumber, dbus-daemon, pactl, pacat/parec, pw-cli,
+pw-link, libasound2-plugins (the ALSA ``pulse`` plugin). ``missing_tools()`` says what is
+missing.
 """
 
 from __future__ import annotations
@@ -494,7 +501,7 @@ def loop_lags(rec: np.ndarray, burst: np.ndarray, rate: int, period: int,
 
 
 @contextlib.contextmanager
-def both_ends(va: "VirtualAudio", rate: int = 48000, into: str = "seat_mic_src",
+def both_ends(va: VirtualAudio, rate: int = 48000, into: str = "seat_mic_src",
               out: str = "seat_speaker"):
     """Record ``into``'s monitor (left) and ``out``'s monitor (right) in ONE stream: a
     stereo null sink whose two inputs are linked to the two monitors. Yields the
@@ -539,7 +546,7 @@ def both_ends(va: "VirtualAudio", rate: int = 48000, into: str = "seat_mic_src",
             va.pactl("unload-module", mod)
 
 
-def _bridge_latency(va: "VirtualAudio", bursts: int, period_s: float, rate: int,
+def _bridge_latency(va: VirtualAudio, bursts: int, period_s: float, rate: int,
                     into: str = "seat_mic_src", out: str = "seat_speaker") -> dict:
     burst = probe_burst(rate)
     period = int(period_s * rate)
@@ -587,4 +594,4 @@ def tone_glitches(x: np.ndarray, rate: int, freq: float, win_ms: float = 2.0,
     def runs(mask: np.ndarray) -> int:
         m = mask.astype(np.int8)
         return int(np.sum(np.diff(np.concatenate([[0], m])) == 1))
-    return {"dropouts": runs(low), "jumps": runs(jump), "windows": int(len(zf))}
+    return {"dropouts": runs(low), "jumps": runs(jump), "windows": len(zf)}

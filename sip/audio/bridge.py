@@ -87,6 +87,8 @@ log = logging.getLogger(__name__)
 SILENCE_DBFS = -100.0          # what the level meters report for digital silence
 STALL_S = 1.0                  # no callback for this long: the stream is dead
 WATCHDOG_S = 0.1
+ABORT_TIMEOUT_S = 2.0          # longest wait for PortAudio to stop a stream
+_stuck_streams: list = []      # streams PortAudio could not stop: never touched again
 
 
 @dataclass(frozen=True)
@@ -136,8 +138,6 @@ ADAPTIVE_PORT_TUNING = BridgeTuning(clock="pjmedia", adaptive=True, block_ms=10.
 # What a bridge falls back to when the device clock cannot be had.
 PORT_FALLBACK_TUNING = LEGACY_TUNING
 
-
-
 # Only one bridge at a time may drive the conference (two clocks would race in it).
 _clock_owner: AudioBridge | None = None
 
@@ -174,6 +174,9 @@ class BridgeStats:
     speaker_padded: int = 0
     clock: str = "pjmedia"              # what clocked the conference (BridgeTuning.clock)
     frame_ms: int = 20                  # the conference's frame
+    block_ms: float = 10.0              # PortAudio's block
+    mic_device_ms: float = 0.0          # PortAudio's timing, averaged: ADC -> mic callback
+    speaker_device_ms: float = 0.0      # and speaker callback -> DAC (device clock only)
 
 
 def _dbfs(mean_square: float) -> float:
@@ -225,6 +228,10 @@ class _Core:
         self.frames_to = self.frames_from = 0
         self.mic_fill_avg = 0.0
         self.spk_fill_avg = 0.0
+        # PortAudio's own timing, per callback (s): ADC -> mic callback, speaker
+        # callback -> DAC (the sound server's and the ALSA plugin's buffers, as reported)
+        self.in_dev_avg = 0.0
+        self.out_dev_avg = 0.0
 
     # ---- the microphone ring's consumer (pjmedia's clock thread or the device clock)
     def next_mic_frame(self, out: np.ndarray) -> bool:
@@ -678,6 +685,9 @@ class AudioBridge:
             device_xruns=c.xruns, callback_errors=c.cb_errors,
             frames_to_pjmedia=c.frames_to, frames_from_pjmedia=c.frames_from,
             clock=self.clock, frame_ms=self.frame_ms,
+            block_ms=self._tuning.block_ms or self.frame_ms,
+            mic_device_ms=round(c.in_dev_avg * 1000, 1) if mic else 0.0,
+            speaker_device_ms=round(c.out_dev_avg * 1000, 1) if spk else 0.0,
             **self._ctl_stats(),
         )
 
@@ -758,6 +768,10 @@ class AudioBridge:
                 self._core.mic_fill_avg = 0.0
             st.stream = stream
             st.latency_s = float(stream.latency)
+            if is_out:
+                self._core.out_dev_avg = st.latency_s
+            else:
+                self._core.in_dev_avg = st.latency_s
             st.started = st.last_cb = time.monotonic()
             if is_out and device_clock:
                 self._stop_standin()         # the speaker is the clock again
@@ -785,9 +799,14 @@ class AudioBridge:
 
         def callback(indata, frames, _time, status):
             try:
+                if st.closing:
+                    return
                 st.last_cb = time.monotonic()
                 if status:
                     core.xruns += 1
+                adc = _time.inputBufferAdcTime
+                if adc > 0:
+                    core.in_dev_avg += 0.05 * (_time.currentTime - adc - core.in_dev_avg)
                 x = indata[:, 0]
                 if rs is not None:
                     x = rs.process(x)
@@ -820,6 +839,9 @@ class AudioBridge:
 
         def callback(outdata, frames, _time, status):
             try:
+                if st.closing:
+                    outdata.fill(0)
+                    return
                 st.last_cb = time.monotonic()
                 if status:
                     core.xruns += 1
@@ -828,6 +850,9 @@ class AudioBridge:
                 if state["tid"] != threading.get_ident():   # a new PortAudio thread
                     api.ensure_thread()
                     state["tid"] = threading.get_ident()
+                dac = _time.outputBufferDacTime
+                if dac > 0:
+                    core.out_dev_avg += 0.05 * (dac - _time.currentTime - core.out_dev_avg)
                 buf = mono[:frames] if frames <= len(mono) else np.zeros(frames, np.int16)
                 while carry.fill() < frames:
                     x = core.clock_tick()
@@ -861,6 +886,9 @@ class AudioBridge:
 
         def callback(outdata, frames, _time, status):
             try:
+                if st.closing:
+                    outdata.fill(0)
+                    return
                 st.last_cb = time.monotonic()
                 if status:
                     core.xruns += 1
@@ -930,18 +958,30 @@ class AudioBridge:
         return callback
 
     def _discard(self, st: _Stream | None) -> None:
+        """Stop and close a stream, giving up after ``ABORT_TIMEOUT_S``: PortAudio 19.6's
+        ALSA thread can spin for ever once a device has vanished under it (seen with
+        PipeWire's ALSA plugin: "self->capture.ready || self->playback.ready" failed,
+        printed in a loop), and ``Pa_AbortStream`` then never returns. A stream that does
+        not stop is left behind (referenced, never closed again) so that the watchdog and
+        the GUI thread, which wait for this lock, go on."""
         if st is None or st.stream is None:
             return
-        st.closing = True
+        st.closing = True                    # its callbacks do nothing from now on
         stream, st.stream = st.stream, None
-        try:
-            stream.abort()
-        except Exception:  # noqa: BLE001
-            pass
-        try:
-            stream.close()
-        except Exception:  # noqa: BLE001
-            pass
+
+        def stop():
+            for op in (stream.abort, stream.close):
+                try:
+                    op()
+                except Exception:  # noqa: BLE001
+                    pass
+        t = threading.Thread(target=stop, name="audio-stream-close", daemon=True)
+        t.start()
+        t.join(ABORT_TIMEOUT_S)
+        if t.is_alive():
+            _stuck_streams.append(stream)
+            log.warning("audio %s '%s': PortAudio did not stop the stream; left behind",
+                        st.kind, st.device.name)
 
     def _close_one(self, kind: str) -> None:
         st = self._mic if kind == "mic" else self._spk
