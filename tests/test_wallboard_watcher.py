@@ -89,10 +89,28 @@ def pool(server):
     p.close()
 
 
-def publish(srv, pool, states):
-    res = pool.publish_many([(f"w{i:02d}", seat_pidf(f"sip:w{i:02d}@{srv.host}", SeatPresence(
-        f"w{i:02d}", st, since=time.time(), court=court_of(i)))) for i, st in states.items()])
-    assert not [r for r in res if isinstance(r, Exception)]
+def publish(srv, pool, states, *, after_restart=False):
+    """Publish ``states``; every publication must succeed.
+
+    ``after_restart``: Kamailio was just started again. Once in a full CI run (2 busy
+    cores) three seats' PUBLISHes were challenged three times in a row right after the
+    restart; a seat's publisher simply tries again then, so this does too for 407s
+    during the first 10 s, and prints what Kamailio logged about it."""
+    items = {i: st for i, st in states.items()}
+    deadline = time.monotonic() + 10
+    while True:
+        keys = list(items)
+        res = pool.publish_many([(f"w{i:02d}", seat_pidf(f"sip:w{i:02d}@{srv.host}", SeatPresence(
+            f"w{i:02d}", items[i], since=time.time(), court=court_of(i)))) for i in keys])
+        errors = {i: r for i, r in zip(keys, res) if isinstance(r, Exception)}
+        if (not errors or not after_restart or time.monotonic() > deadline
+                or any(e.code != 407 for e in errors.values())):
+            break
+        print(f"after restart: {len(errors)} PUBLISH challenged again:",
+              [ln for ln in srv.log_tail(400).splitlines() if "auth:" in ln][-10:])
+        items = {i: items[i] for i in errors}
+        time.sleep(0.5)
+    assert not errors, (errors, srv.log_tail(60))
 
 
 @pytest.fixture
@@ -368,7 +386,7 @@ def test_server_restart_under_the_watcher(server, pool, board):
     srv.kill()
     wait_until(lambda: all(r.stale for r in model.rows), timeout=20, what="all stale")
     srv.start(timeout=30)
-    publish(srv, pool, states)  # publications do not survive a restart (publ_cache 2)
+    publish(srv, pool, states, after_restart=True)  # publications do not survive a restart (publ_cache 2)
     wait_until(lambda: all_show(model, states), timeout=60, what="live again")
     assert feed.watcher.child_pid == pid  # the same child recovered: no restart needed
 
