@@ -4,8 +4,12 @@
     .venv/bin/python bench/bench_wallboard.py --beijing      # 70 seats, 23 courts
     .venv/bin/python bench/bench_wallboard.py --mode direct --watcher process|thread|both
 
-A publisher process (PublisherPool: one socket, every seat's account, digest
-auth) publishes seat states at --rate changes a second; each document carries
+The seats are sipp (--publisher-impl sipp, the default: one sipp "call" per seat,
+digest answered, its own publication refreshed with SIP-If-Match; see
+sipp_scenario) or a Python publisher process (--publisher-impl python:
+PublisherPool, one socket, every seat's account). sipp costs the shared two
+cores far less, so what is measured is Kamailio and the wallboard; sipp's own
+counts (failed seats, unexpected answers) are printed. Each document carries
 its send time in hl:since. The wallboard (this process: the real model, feed,
 tiles, grid and charts, offscreen) watches every seat through ONE
 resource-list subscription served by Kamailio's rls module (--mode rls) or
@@ -93,6 +97,151 @@ def publisher(server: str, seats: int, courts: int, rate: float, seconds: float)
     pool.close()
 
 
+# ------------------------------------------------------- sipp publisher --
+# The default load generator: sipp (C) instead of PublisherPool (Python), so that the
+# publishing side costs the two cores of this machine as little as possible and what is
+# measured is Kamailio + the wallboard. Each sipp "call" is one seat: it signs in (READY;
+# PUBLISH with its digest answer, 200 with its SIP-ETag: sipp_credentials), waits LEAD seconds, then
+# changes state every seats/rate seconds through the five states, each PUBLISH refreshing
+# its own publication (SIP-If-Match) and carrying its send time (gettimeofday) in
+# hl:since's epoch. The sipp calls start at --rate a second, so the seats' changes are
+# spread evenly and the total is --rate changes a second.
+SIPP_STATES = [SeatState.TALKING, SeatState.WRAP_UP, SeatState.NOT_READY, SeatState.OFFERED, SeatState.READY]
+_SEAT, _COURT, _EPOCH = "s99999", "c999", 1234567890.5
+
+
+def _sipp_body(state: SeatState) -> str:
+    """seat_pidf's own document with sipp keywords in place of seat, court and time."""
+    doc = seat_pidf(f"sip:{_SEAT}@HOST", SeatPresence(_SEAT, state, since=_EPOCH, court=_COURT))
+    doc = doc.replace(f'epoch="{_EPOCH!r}"', 'epoch="[$t]"')
+    assert '[$t]' in doc and "[" not in doc.replace("[$t]", "")
+    return (doc.replace(_SEAT, "[field0]").replace(_COURT, "[field1]").replace("HOST", "[remote_ip]")
+            .strip())
+
+
+def sipp_scenario(lead_s: float, period_s: float) -> str:
+    def now():
+        return ('<nop><action><gettimeofday assign_to="sec,usec"/><assign assign_to="t" variable="usec"/>'
+                '<divide assign_to="t" value="1000000"/><add assign_to="t" variable="sec"/></action></nop>')
+
+    def publish(state, etag):
+        hdrs = ["PUBLISH sip:[field0]@[remote_ip] SIP/2.0",
+                "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+                "Max-Forwards: 70", "From: <sip:[field0]@[remote_ip]>;tag=[pid]-[call_number]",
+                "To: <sip:[field0]@[remote_ip]>", "Call-ID: [call_id]", "CSeq: [cseq] PUBLISH",
+                "Event: presence", "Expires: 600", "Content-Type: application/pidf+xml",
+                "Proxy-Authorization: [field2]"]
+        if etag:
+            hdrs.append("SIP-If-Match: [$etag]")
+        hdrs.append("Content-Length: [len]")
+        return "<send><![CDATA[\n" + "\n".join(hdrs) + "\n\n" + _sipp_body(state) + "\n]]></send>"
+
+    def ok():
+        return ('<recv response="200"><action><ereg regexp="[^ \\r\\n]+" search_in="hdr" '
+                'header="SIP-ETag:" assign_to="etag"/></action></recv>')
+
+    period_ms = int(period_s * 1000)
+    steps = [now(), publish(SeatState.READY, False), ok(),
+             f'<pause milliseconds="{int(lead_s * 1000)}"/>', '<label id="1"/>']
+    for st in SIPP_STATES:
+        steps += [f'<pause milliseconds="{period_ms}"/>', now(), publish(st, True), ok()]
+    steps.append('<nop next="1"/>')
+    return ('<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="seat presence">\n'
+            + "\n".join(steps) + "\n</scenario>\n")
+
+
+def sipp_credentials(host: str, port: int, seats: int) -> list[str]:
+    """Each seat's Proxy-Authorization for its PUBLISHes, computed once: sipp 3.6 cannot
+    take a per-seat user name from its injection file into [authentication], so the
+    bench asks Kamailio for one challenge (an unauthenticated PUBLISH) and answers it
+    for every seat (RFC 2617, qop=auth, nc 1). Kamailio checks the nonce's signature and
+    age (nonce_expire, 300 s), not its reuse (no nonce_count), so the same header serves
+    each seat for the whole run; the server still checks every PUBLISH's digest against
+    its subscriber table, as for a real seat."""
+    import hashlib
+    import re
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as so:
+        so.bind(("127.0.0.1", 0))
+        so.settimeout(5)
+        lp = so.getsockname()[1]
+        user = seat_user(0)
+        so.sendto((f"PUBLISH sip:{user}@{host} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{lp};branch=z9hG4bK-ch1\r\n"
+                   f"Max-Forwards: 70\r\nFrom: <sip:{user}@{host}>;tag=ch\r\nTo: <sip:{user}@{host}>\r\n"
+                   f"Call-ID: challenge-{lp}\r\nCSeq: 1 PUBLISH\r\nEvent: presence\r\nExpires: 0\r\n"
+                   f"Content-Length: 0\r\n\r\n").encode(), (host, port))
+        resp = so.recv(65536).decode()
+    realm = re.search(r'realm="([^"]+)"', resp).group(1)
+    nonce = re.search(r'nonce="([^"]+)"', resp).group(1)
+
+    def md5(x: str) -> str:
+        return hashlib.md5(x.encode()).hexdigest()
+    out = []
+    for i in range(seats):
+        user, uri, cnonce, nc = seat_user(i), f"sip:{seat_user(i)}@{host}", f"c{i:x}", "00000001"
+        ha1, ha2 = md5(f"{user}:{realm}:pw{i}"), md5(f"PUBLISH:{uri}")
+        resp = md5(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}")
+        out.append(f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}", '
+                   f'response="{resp}", algorithm=MD5, cnonce="{cnonce}", qop=auth, nc={nc}')
+    return out
+
+
+def _sipp_report(workdir: Path) -> str:
+    """What sipp says about its calls (one call = one seat): failed seats stop publishing,
+    so the rate reached is only the asked one if none failed. Kept in
+    /tmp/bench_wallboard_sipp for a look."""
+    import shutil
+    keep = Path(tempfile.gettempdir()) / "bench_wallboard_sipp"
+    shutil.rmtree(keep, ignore_errors=True)
+    keep.mkdir()
+    lines = []
+    for f in workdir.glob("*"):
+        if f.suffix in (".log", ".xml", ".csv") or f.name.endswith("screen.log"):
+            shutil.copy(f, keep / f.name)
+    for pattern, keys in (("*_.csv", ("OutgoingCall(C)", "FailedCall(C)", "FailedUnexpectedMessage(C)",
+                                        "FailedMaxUDPRetrans(C)", "Retransmissions(C)", "DeadCallMsgs(C)")),
+                          ("*_counts.csv", None)):
+        for f in keep.glob(pattern):
+            rows = [r.split(";") for r in f.read_text(errors="replace").splitlines() if r.strip()]
+            if len(rows) < 2:
+                continue
+            head, last = rows[0], rows[-1]
+            got = {h: v for h, v in zip(head, last) if v and (keys is None or h in keys)}
+            if keys is None:
+                got = {h: v for h, v in got.items() if v != "0" and ("PUBLISH" in h or "200" in h or
+                       "Unexp" in h or "Timeout" in h or "Retrans" in h)}
+            lines.append("  " + ", ".join(f"{h} {v}" for h, v in got.items()))
+    errors = list(keep.glob("*errors.log"))
+    n_err = sum(1 for f in errors for _ in f.open(errors="replace")) if errors else 0
+    return "\n".join(lines[-14:]) + f"\n  sipp error log lines: {n_err} (in {keep})"
+
+
+def _free_udp_port() -> int:
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
+def start_sipp_publisher(host: str, port: int, seats: int, courts: int, rate: float,
+                         lead_s: float, workdir: Path) -> subprocess.Popen:
+    import shutil
+    sipp = shutil.which("sipp")
+    if sipp is None:
+        raise SystemExit("sipp is not installed (apt install sip-tester), or use --publisher-impl python")
+    creds = sipp_credentials(host, port, seats)
+    (workdir / "seats.csv").write_text("SEQUENTIAL\n" + "".join(
+        f"{seat_user(i)};{court_of(i, courts)};{creds[i]}\n" for i in range(seats)))
+    (workdir / "seat_presence.xml").write_text(sipp_scenario(lead_s, seats / rate))
+    return subprocess.Popen(
+        [sipp, f"{host}:{port}", "-sf", str(workdir / "seat_presence.xml"),
+         "-inf", str(workdir / "seats.csv"), "-i", "127.0.0.1", "-p", str(_free_udp_port()), "-t", "u1",
+         "-r", str(int(rate)), "-m", str(seats), "-l", str(seats), "-nostdin", "-trace_err", "-trace_stat", "-trace_counts", "-fd", "2",
+         "-error_file", str(workdir / "sipp_errors.log"), "-max_recv_loops", "10000",
+         "-max_sched_loops", "10000"],
+        cwd=str(workdir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 # ---------------------------------------------------------------- wallboard --
 def proc_cpu_s(pid: int | str = "self") -> tuple[float, float]:
     """CPU seconds (user, system) a process has used so far (Linux /proc)."""
@@ -111,7 +260,7 @@ def proc_rss_mb(pid: int | str = "self") -> int:
 
 
 def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls",
-        watcher: str = "thread") -> dict:
+        watcher: str = "thread", impl: str = "sipp", lead: float = 20.0) -> dict:
     from PySide6.QtWidgets import QApplication
 
     from deploy.kamailio.launcher import KamailioServer, SipUser
@@ -220,11 +369,21 @@ def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls",
         srv = KamailioServer(Path(tmp), users=users, shm_mb=512)
         list_uri = srv.set_resource_list("wallboard", "wall", [f"sip:{seat_user(i)}@{srv.host}" for i in range(seats)])
         srv.start(timeout=30)
-        pub = subprocess.Popen([sys.executable, __file__, "--publisher", f"{srv.host}:{srv.udp_port}",
-                                "--seats", str(seats), "--courts", str(courts), "--rate", str(rate),
-                                "--seconds", str(seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if impl == "sipp":
+            t_sipp = time.monotonic()
+            pub = start_sipp_publisher(srv.host, srv.udp_port, seats, courts, rate, lead, Path(tmp))
+            # changes run at full rate once the last seat has signed in, waited and changed once
+            t_go = t_sipp + seats / rate + lead + seats / rate
+        else:
+            pub = subprocess.Popen([sys.executable, __file__, "--publisher", f"{srv.host}:{srv.udp_port}",
+                                    "--seats", str(seats), "--courts", str(courts), "--rate", str(rate),
+                                    "--seconds", str(seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   text=True)
         try:
-            assert json.loads(pub.stdout.readline())["ready"]
+            if impl == "sipp":
+                time.sleep(seats / rate + 1.0)   # every seat signed in (READY)
+            else:
+                assert json.loads(pub.stdout.readline())["ready"]
             ua = None
             uris = [f"sip:{seat_user(i)}@{srv.host}" for i in range(seats)]
             t_attach = time.monotonic()  # the GUI thread is busy subscribing until attach returns
@@ -245,21 +404,28 @@ def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls",
                 app.processEvents()
                 time.sleep(0.002)
             full_s = time.monotonic() - t_full
+            late_s = 0.0
+            if impl == "sipp":
+                late_s = max(0.0, time.monotonic() - t_go)  # > 0: --lead was too short
+                while time.monotonic() < t_go:
+                    app.processEvents()
+                    time.sleep(0.005)
             visible.update(visible_rows())
             measuring[0] = True
             child = feed.watcher.child_pid if watcher == "process" and feed.watcher else None
             k0 = proc_cpu_s(child) if child else (0.0, 0.0)
             s0 = proc_cpu_s()
             c0, w0 = time.process_time(), time.monotonic()
-            pub.stdin.write("go\n")
-            pub.stdin.flush()
+            if impl != "sipp":
+                pub.stdin.write("go\n")
+                pub.stdin.flush()
             # The measured minute runs on a real Qt event loop, as in the app (a
             # processEvents/sleep polling loop here cost the wallboard ~5 % of a
             # core that the app does not spend); paints are attributed every 5 ms.
             from PySide6.QtCore import QEventLoop, QTimer
             loop = QEventLoop()
             frames.on_paint = after_paints     # attributed as each grid paint ends
-            QTimer.singleShot(int((seconds + 2) * 1000), loop.quit)
+            QTimer.singleShot(int((seconds + (0 if impl == "sipp" else 2)) * 1000), loop.quit)
             loop.exec()
             frames.on_paint = None
             wall = time.monotonic() - w0
@@ -269,15 +435,29 @@ def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls",
             sys_child = (k1[1] - k0[1]) / wall
             sys_gui = (proc_cpu_s()[1] - s0[1]) / wall
             rss_child = proc_rss_mb(child) if child else 0
-            sent = json.loads(pub.stdout.readline())
+            measuring[0] = False
+            if impl == "sipp":
+                sent = {"sent": len(to_model)}   # sipp runs on: what arrived in the window
+            else:
+                sent = json.loads(pub.stdout.readline())
             if ua is not None:
                 ua.close()
             feed.close_watcher()
         finally:
-            pub.kill()
+            if impl == "sipp":
+                pub.terminate()          # sipp writes its screen (-trace_screen) and exits
+                try:
+                    pub.wait(10)
+                except subprocess.TimeoutExpired:
+                    pub.kill()
+                sipp_summary = _sipp_report(Path(tmp))
+            else:
+                pub.kill()
             srv.stop()
     rss = proc_rss_mb()
     win.close()
+    if impl == "sipp":
+        print("sipp (the seats):\n" + sipp_summary)
     return {"mode": mode, "watcher": watcher, "cpu_gui": cpu * 100, "cpu_child": cpu_child * 100,
             "sys_gui": sys_gui * 100, "sys_child": sys_child * 100,
             "rss_child_mb": rss_child, "seats": seats, "courts": courts, "rate": rate, "sent": sent["sent"], "applied": len(to_model),
@@ -287,13 +467,17 @@ def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls",
             "paint_p50": pct(to_paint, 50) * 1000, "paint_p99": pct(to_paint, 99) * 1000,
             "frame_p50": pct(frames, 50) * 1000, "frame_p99": pct(frames, 99) * 1000,
             "frame_max": max(frames) * 1000 if frames else float("nan"), "frames": len(frames),
-            "cpu": (cpu + cpu_child) * 100, "rss_mb": rss, "malformed": feed.malformed}
+            "cpu": (cpu + cpu_child) * 100, "rss_mb": rss, "malformed": feed.malformed,
+            "publisher": impl, "wall_s": wall, "late_s": late_s,
+            "per_1000": (cpu + cpu_child) * 100 / max(1e-9, len(to_model) / wall / 1000)}
 
 
 def report(r: dict) -> None:
-    print(f"[{r['mode']}, UA in {'a watcher process' if r['watcher'] == 'process' else 'threads'}] {r['seats']} seats in {r['courts']} courts, {r['rate']:.0f} changes/s: sent {r['sent']}, "
-          f"applied {r['applied']}; GUI thread blocked {r['attach_s']:.2f} s subscribing, then every seat live "
-          f"{r['full_state_s']:.2f} s later")
+    print(f"[{r['mode']}, UA in {'a watcher process' if r['watcher'] == 'process' else 'threads'}, publisher "
+          f"{r['publisher']}] {r['seats']} seats in {r['courts']} courts, {r['rate']:.0f} changes/s asked: sent "
+          f"{r['sent']}, applied {r['applied']} in {r['wall_s']:.1f} s = {r['applied'] / r['wall_s']:.0f} updates/s; "
+          f"GUI thread blocked {r['attach_s']:.2f} s subscribing, then every seat live {r['full_state_s']:.2f} s later"
+          + (f" (LATE by {r['late_s']:.1f} s: raise --lead)" if r["late_s"] else ""))
     print(f"  PUBLISH -> model: p50 {r['model_p50']:.1f} ms, p99 {r['model_p99']:.1f} ms (target p99 < 200)")
     print(f"    of which PUBLISH -> NOTIFY read at the wallboard's socket: p50 {r['socket_p50']:.1f} ms, "
           f"p99 {r['socket_p99']:.1f} ms; NOTIFY read -> model: p50 {r['app_p50']:.1f} ms, p99 {r['app_p99']:.1f} ms")
@@ -304,6 +488,7 @@ def report(r: dict) -> None:
         print(f"  wallboard CPU {r['cpu']:.1f} % of one core (target < 50 %) = GUI process {r['cpu_gui']:.1f} % "
               f"(kernel {r['sys_gui']:.1f}) + watcher process {r['cpu_child']:.1f} % (kernel {r['sys_child']:.1f}); "
               f"RSS {r['rss_mb']} MB + {r['rss_child_mb']} MB, malformed {r['malformed']}")
+        print(f"  per 1,000 updates/s applied: {r['per_1000']:.1f} % of one core")
     else:
         print(f"  wallboard CPU {r['cpu']:.1f} % of one core (target < 50 %, kernel {r['sys_gui']:.1f}), "
               f"RSS {r['rss_mb']} MB, malformed {r['malformed']}")
@@ -323,6 +508,12 @@ def main() -> int:
     ap.add_argument("--watcher", choices=("process", "thread", "both"), default="process",
                     help="where the wallboard's SIP UA runs: a watcher child process (the app's default) "
                          "or threads in the GUI process")
+    ap.add_argument("--publisher-impl", choices=("sipp", "python"), default="sipp",
+                    help="the load generator: sipp (default; cheapest, so the cores go to Kamailio and "
+                         "the wallboard) or our own PublisherPool in a Python process")
+    ap.add_argument("--lead", type=float, default=20.0,
+                    help="sipp: seconds between the last seat signing in and the timed changes "
+                         "(the wallboard subscribes and gets the full state meanwhile)")
     ap.add_argument("--publisher", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.publisher:
@@ -335,9 +526,10 @@ def main() -> int:
             for watcher in (("process", "thread") if a.watcher == "both" else (a.watcher,)):
                 subprocess.run([sys.executable, __file__, "--mode", mode, "--watcher", watcher,
                                 "--seats", str(a.seats), "--courts", str(a.courts), "--rate", str(a.rate),
-                                "--seconds", str(a.seconds)])
+                                "--seconds", str(a.seconds), "--publisher-impl", a.publisher_impl,
+                                "--lead", str(a.lead)])
         return 0
-    report(run(a.seats, a.courts, a.rate, a.seconds, a.mode, a.watcher))
+    report(run(a.seats, a.courts, a.rate, a.seconds, a.mode, a.watcher, a.publisher_impl, a.lead))
     return 0
 
 
