@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 POLL_MS = 10        # while a call is up: media events and DTMF promptly
 POLL_IDLE_MS = 25   # no call: keeps idle CPU low; an INVITE waits at most this long
 POLL_SETUP_MS = 2   # a call being set up: each response is handled at once
+FRAME_PTIME_MS = 10  # the conference bridge's frame (see libInit)
 _SETUP = (CallPhase.DIALING, CallPhase.RINGING_OUT, CallPhase.CONNECTING)
 HEARTBEAT_LOST_S = 2.5 * HEARTBEAT_S  # no answer for this long: the server is gone
 
@@ -148,6 +149,11 @@ class SipEngine(CallControl, PresenceWatch, Messaging, QObject):
         cfg.medConfig.sndClockRate = 16000
         cfg.medConfig.noVad = True
         cfg.medConfig.ecTailLen = 0
+        # A 10 ms conference frame: with the audio bridge's device clock (docs/audio.md)
+        # the conference ticks once per 10 ms speaker block, so a sound waits at most one
+        # 10 ms frame instead of 20 (bench/bench_audio_bridge.py: round trip mic -> speaker
+        # ~78 ms against ~100+ with 20 ms). Codecs keep their own 20 ms packets.
+        cfg.medConfig.audioFramePtime = FRAME_PTIME_MS
         ep.libInit(cfg)
         for t, kind in ((Transport.UDP, pj.PJSIP_TRANSPORT_UDP), (Transport.TCP, pj.PJSIP_TRANSPORT_TCP)):
             tc = pj.TransportConfig()
