@@ -288,6 +288,7 @@ def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls",
     win.show()
 
     to_model: list[float] = []
+    timeline: list[tuple[float, float]] = []   # (sent at, PUBLISH -> model) for the worst seconds
     pending_paint: list[float] = []
     to_paint: list[float] = []
     frames: list[float] = []
@@ -298,6 +299,7 @@ def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls",
         if ok and live and measuring[0]:
             now = time.time()
             to_model.append(now - p.since)
+            timeline.append((p.since, now - p.since))
             t_in = arrived.get(f"sip:{p.seat}@127.0.0.1")
             if t_in is not None and t_in >= p.since:
                 to_socket.append(t_in - p.since)
@@ -458,6 +460,16 @@ def run(seats: int, courts: int, rate: float, seconds: float, mode: str = "rls",
     win.close()
     if impl == "sipp":
         print("sipp (the seats):\n" + sipp_summary)
+    if timeline:   # where the tail comes from: spread out, or a few bad seconds?
+        t0 = timeline[0][0]
+        per_s: dict[int, list[float]] = {}
+        for sent_at, lat in timeline:
+            per_s.setdefault(int(sent_at - t0), []).append(lat)
+        worst = sorted(per_s.items(), key=lambda kv: -max(kv[1]))[:5]
+        over = sum(1 for _, v in timeline if v > 0.2)
+        print(f"  updates over 200 ms: {over} of {len(timeline)}, in {sum(1 for v in per_s.values() if max(v) > 0.2)}"
+              f" of {len(per_s)} seconds; worst seconds (s from start: max, p50 ms): "
+              + ", ".join(f"{k}: {max(v) * 1000:.0f}/{pct(v, 50) * 1000:.0f}" for k, v in worst))
     return {"mode": mode, "watcher": watcher, "cpu_gui": cpu * 100, "cpu_child": cpu_child * 100,
             "sys_gui": sys_gui * 100, "sys_child": sys_child * 100,
             "rss_child_mb": rss_child, "seats": seats, "courts": courts, "rate": rate, "sent": sent["sent"], "applied": len(to_model),
