@@ -40,6 +40,17 @@ def display_name_of(uri: str) -> str:
     return m.group(1).strip() if m else ""
 
 
+def slot_taken(call: pj.Call) -> bool:
+    """True when an ended call's pjsua slot already holds another live call: pjsua2
+    keeps the ended call's id, and pjsua says the call under that id is active.
+    Dropping such a wrapper would hang up the other call (pjsua2's ~Call hangs up
+    whatever call its id names), so callers keep it instead."""
+    try:
+        return call.getId() >= 0 and call.isActive()
+    except pj.Error:
+        return False
+
+
 class SeatCall(pj.Call):
     """One call of the seat; plain state kept beside the pjsua2 object."""
 

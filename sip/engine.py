@@ -29,7 +29,7 @@ from app.domain.accounts import AccountSettings, Transport
 from app.domain.calls import CallPhase, RegistrationSnapshot, RegState
 from sip.accounts import HEARTBEAT_S, SeatAccount, build_config
 from sip.buddies import SeatBuddy
-from sip.calls import SeatCall
+from sip.calls import SeatCall, slot_taken
 from sip.errors import SipError, err_text as _err
 from sip.call_control import MAX_CALLS, CallControl
 from sip.messages import Messaging
@@ -112,6 +112,7 @@ class SipEngine(CallControl, PresenceWatch, Messaging, QObject):
         self._buddies: dict[str, SeatBuddy] = {}
         self._dtmf_queue: dict[int, list[str]] = {}  # digits held while media renegotiates
         self._dead: list[SeatCall] = []
+        self._zombies: list[SeatCall] = []   # ended calls whose slot was reused (_bury_dead)
         # Removed accounts, kept until shutdown. pjsua2's Account::shutdown()
         # does not forget its id, and pjsua reuses ids: a removed wrapper
         # collected later (a caller or a test still held it) would delete
@@ -213,6 +214,7 @@ class SipEngine(CallControl, PresenceWatch, Messaging, QObject):
             self.audio = None
         self._calls.clear()
         self._dead.clear()
+        self._zombies.clear()
         self._buddies.clear()
         self._drop_message_buddies()
         if self.account is not None:
@@ -380,6 +382,9 @@ class SipEngine(CallControl, PresenceWatch, Messaging, QObject):
 
     def _bury_dead(self) -> None:
         if self._dead:
+            # An ended call whose slot pjsua already gave to a new call must not be
+            # dropped: pjsua2's ~Call would hang up the new one. Kept until shutdown.
+            self._zombies.extend(c for c in self._dead if slot_taken(c))
             self._dead.clear()
 
     def _retune_timer(self):

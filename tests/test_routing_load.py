@@ -12,11 +12,10 @@ each process keeps one call slot spare.
 The desks publish TALKING when a call reaches them and READY again after a
 WRAP_S wrap-up, as the softphone does.  Without the wrap-up, Kamailio offers
 the next caller on the previous call's BYE, i.e. while the agent is still
-tearing that call down, and sip/peer/agent.py then hangs up the NEW call:
-it drops the old PeerCall wrapper one loop turn after DISCONNECTED, and
-pjsua2's Call destructor hangs up whatever call now holds the reused pjsua
-call id (seen here: the seat's BYE a few ms after its 200 OK, then the
-seat offered another call while its pjsua2 call was still up).
+tearing that call down (sip/peer/agent.py used to hang up the NEW call
+then: pjsua2's Call destructor hangs up whatever call holds the reused pjsua
+call id, seen here as the seat's BYE a few ms after its 200 OK; the agent now
+keeps such a wrapper, sip.calls.slot_taken). Real seats wrap up anyway.
 
 Why the callers talk 0.5 s and not ~10 s: 20 seats can serve 20 calls/s only
 if a call holds its seat about 1 s; with 10 s calls they would serve 2

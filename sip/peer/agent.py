@@ -33,6 +33,8 @@ import traceback
 import numpy as np
 import pjsua2 as pj
 
+from sip.calls import slot_taken
+
 CLOCK_RATE = 16000
 FRAME_USEC = 20000
 SAMPLES_PER_FRAME = CLOCK_RATE * FRAME_USEC // 1_000_000
@@ -504,6 +506,7 @@ class Agent:
         self._next_acc = 0
         self._next_call = 0
         self._graveyard: list[tuple[int, PeerCall]] = []
+        self._zombies: list[PeerCall] = []   # ended calls whose slot was reused (see _reap)
         self._timers: list[tuple[float, object]] = []
         self._measures: list[tuple[float, object, int, CapturePort]] = []
         self._iter = 0
@@ -622,11 +625,11 @@ class Agent:
             while not self.stopping:
                 self.ep.libHandleEvents(10)
                 self._iter += 1
+                self._reap()        # ended calls go before a command can dial into their slot
                 if sel.select(0):
                     self._read_stdin()
                 self._run_timers()
                 self._check_measures()
-                self._reap()
                 if self.out.broken:
                     self.stopping = True
         finally:
@@ -690,6 +693,11 @@ class Agent:
                 other.linked.discard(call.handle)
             call.tone = None
             call.capture = None
+            if slot_taken(call):
+                # pjsua gave this ended call's slot to a new call already: dropping
+                # the wrapper now would hang that call up (pjsua2's ~Call hangs up
+                # whatever call its id names). Kept until shutdown.
+                self._zombies.append(call)
         self._graveyard = keep
 
     def pump(self, seconds: float, until=None) -> None:
@@ -740,6 +748,7 @@ class Agent:
             c.tone = None
             c.capture = None
         self._graveyard = []
+        self._zombies = []
         self.calls.clear()
 
     def _drop_accounts(self) -> bool:
