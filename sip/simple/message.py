@@ -83,6 +83,7 @@ def canonical_header(name: str) -> str:
     return COMPACT_FORMS.get(n, n)
 
 
+@functools.lru_cache(maxsize=256)
 def _pretty(name: str) -> str:
     n = canonical_header(name)
     if n in _CANONICAL:
@@ -100,6 +101,10 @@ def new_tag() -> str:
 
 def new_call_id(host: str = "") -> str:
     return uuid.uuid4().hex + (f"@{host}" if host else "")
+
+
+# Keys of derived values in SipMessage's header index (header names are str).
+_CALL_ID, _BRANCH, _FROM_TAG, _TO_TAG = (0, "call-id"), (0, "branch"), (0, "from-tag"), (0, "to-tag")
 
 
 @dataclass
@@ -162,9 +167,21 @@ class SipMessage:
         self.headers.append((_pretty(name), value))
 
     # ------------------------------------------------------------- helpers
+    def _derived(self, key: tuple, make):
+        """A value derived from the headers, kept in the header index (under
+        a tuple key no header name can have) so that it is made once per
+        message and forgotten whenever the index is rebuilt: a NOTIFY's
+        branch, tags and Call-ID are asked for several times each."""
+        idx = self._index()
+        try:
+            return idx[key]
+        except KeyError:
+            value = idx[key] = make()
+            return value
+
     @property
     def call_id(self) -> str:
-        return (self.header("call-id") or "").strip()
+        return self._derived(_CALL_ID, lambda: (self.header("call-id") or "").strip())
 
     @property
     def cseq(self) -> tuple[int, str]:
@@ -178,18 +195,22 @@ class SipMessage:
 
     @property
     def branch(self) -> str | None:
-        vias = self.headers_all("via")
-        if not vias:
-            return None
-        return parse_params(vias[0].split(";", 1)[1] if ";" in vias[0] else "").get("branch")
+        return self._derived(_BRANCH, self._branch)
+
+    def _branch(self) -> str | None:
+        for value in self._index().get("via", ()):
+            vias = _split_commas(value)
+            if vias:   # the first of headers_all("via")
+                return parse_params(vias[0].split(";", 1)[1] if ";" in vias[0] else "").get("branch")
+        return None
 
     @property
     def from_tag(self) -> str | None:
-        return parse_name_addr(self.header("from") or "")[2].get("tag")
+        return self._derived(_FROM_TAG, lambda: parse_name_addr(self.header("from") or "")[2].get("tag"))
 
     @property
     def to_tag(self) -> str | None:
-        return parse_name_addr(self.header("to") or "")[2].get("tag")
+        return self._derived(_TO_TAG, lambda: parse_name_addr(self.header("to") or "")[2].get("tag"))
 
     @property
     def content_type(self) -> str:
@@ -219,6 +240,15 @@ class SipMessage:
 
 def _split_commas(value: str) -> list[str]:
     """Split a header value at commas outside quotes and <>."""
+    if '"' not in value and "<" not in value:
+        # Nothing to protect (most Via and Supported values): the same
+        # pieces as the loop below, without a Python step per character.
+        parts = value.split(",")
+        last = parts.pop().strip()
+        out = [p.strip() for p in parts]
+        if last:
+            out.append(last)
+        return out
     out, cur, quote, angle = [], [], False, False
     for ch in value:
         if ch == '"':
@@ -256,6 +286,8 @@ def parse_params(text: str) -> dict[str, str]:
 
 
 def _split_semis(text: str) -> list[str]:
+    if '"' not in text:  # no quoted string: every ";" separates
+        return text.split(";")
     out, cur, quote = [], [], False
     for ch in text:
         if ch == '"':
@@ -269,10 +301,13 @@ def _split_semis(text: str) -> list[str]:
     return out
 
 
+_NAME_ADDR_RE = re.compile(r'^\s*(?:"((?:[^"\\]|\\.)*)"|([^<]*?))\s*<([^>]*)>(.*)$')
+
+
 def parse_name_addr(value: str) -> tuple[str, str, dict[str, str]]:
     """'"Name" <sip:a@b;x>;tag=1' -> ('Name', 'sip:a@b;x', {'tag': '1'})."""
     value = value.strip()
-    m = re.match(r'^\s*(?:"((?:[^"\\]|\\.)*)"|([^<]*?))\s*<([^>]*)>(.*)$', value)
+    m = _NAME_ADDR_RE.match(value)
     if m:
         display = (m.group(1) if m.group(1) is not None else (m.group(2) or "")).strip()
         return display, m.group(3).strip(), parse_params(m.group(4).lstrip(";"))
@@ -307,22 +342,10 @@ def _split_head(data: bytes) -> tuple[bytes, bytes]:
     return data, b""
 
 
-def parse_message(data: bytes) -> SipMessage:
-    """Parse one SIP message (a whole datagram, or one framed stream message).
+_LINES_RE = re.compile(r"\r?\n")
 
-    The body is cut to Content-Length when the header is present.
-    """
-    data = data.lstrip(b"\r\n")
-    head, body = _split_head(data)
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
-        text = head.decode("latin-1")
-    raw_lines = re.split(r"\r?\n", text)
-    if not raw_lines or not raw_lines[0]:
-        raise SipParseError("empty message")
-    first = raw_lines[0].strip()
-    msg = SipMessage()
+
+def _start_line(first: str, msg: SipMessage) -> None:
     m = _STATUS_RE.match(first)
     if m:
         msg.status = int(m.group(1))
@@ -333,6 +356,75 @@ def parse_message(data: bytes) -> SipMessage:
             raise SipParseError(f"bad start line: {first[:80]!r}")
         msg.method = m.group(1).upper()
         msg.uri = m.group(2)
+
+
+def _cut_body(msg: SipMessage, body: bytes) -> SipMessage:
+    cl = msg.header("content-length")
+    if cl is not None:
+        try:
+            n = int(cl.strip())
+        except ValueError as exc:
+            raise SipParseError(f"bad Content-Length {cl!r}") from exc
+        if n > len(body):
+            raise SipParseError(f"truncated body: {len(body)} of {n} bytes")
+        body = body[:n]
+    msg.body = body
+    return msg
+
+
+def _parse_plain(raw_lines: list[str], body: bytes) -> SipMessage:
+    """parse_message for a head without folded lines or bare CR/LF: the
+    same message, built in one pass (the header index with it)."""
+    if not raw_lines[0]:
+        raise SipParseError("empty message")
+    msg = SipMessage()
+    _start_line(raw_lines[0].strip(), msg)
+    headers = msg.headers
+    idx: dict[str, list[str]] = {}
+    canon = canonical_header
+    for ln in raw_lines[1:]:
+        if not ln:
+            continue
+        k, sep, v = ln.partition(":")
+        if not sep:
+            raise SipParseError(f"bad header line: {ln[:80]!r}")
+        k, v = k.strip(), v.strip()
+        headers.append((k, v))
+        c = canon(k)
+        vals = idx.get(c)
+        if vals is None:
+            idx[c] = [v]
+        else:
+            vals.append(v)
+    msg._idx, msg._idx_key = idx, (id(headers), len(headers))
+    return _cut_body(msg, body)
+
+
+def parse_message(data: bytes) -> SipMessage:
+    """Parse one SIP message (a whole datagram, or one framed stream message).
+
+    The body is cut to Content-Length when the header is present.
+    """
+    data = data.lstrip(b"\r\n")
+    head, body = _split_head(data)
+    return _parse_head(head, body)
+
+
+def _parse_head(head: bytes, body: bytes) -> SipMessage:
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        text = head.decode("latin-1")
+    n_lf = text.count("\n")
+    if n_lf == text.count("\r") == text.count("\r\n") and "\r\n " not in text and "\r\n\t" not in text:
+        # Every line ends in CRLF and none is folded (what servers send): one
+        # pass over the header lines, which also builds the lookup index.
+        return _parse_plain(text.split("\r\n") if n_lf else [text], body)
+    raw_lines = _LINES_RE.split(text)
+    if not raw_lines or not raw_lines[0]:
+        raise SipParseError("empty message")
+    msg = SipMessage()
+    _start_line(raw_lines[0].strip(), msg)
     # unfold continuation lines
     lines: list[str] = []
     for ln in raw_lines[1:]:
@@ -345,17 +437,7 @@ def parse_message(data: bytes) -> SipMessage:
             raise SipParseError(f"bad header line: {ln[:80]!r}")
         k, v = ln.split(":", 1)
         msg.headers.append((k.strip(), v.strip()))
-    cl = msg.header("content-length")
-    if cl is not None:
-        try:
-            n = int(cl.strip())
-        except ValueError as exc:
-            raise SipParseError(f"bad Content-Length {cl!r}") from exc
-        if n > len(body):
-            raise SipParseError(f"truncated body: {len(body)} of {n} bytes")
-        body = body[:n]
-    msg.body = body
-    return msg
+    return _cut_body(msg, body)
 
 
 class StreamFramer:
@@ -400,9 +482,10 @@ class StreamFramer:
             total = end + 4 + length
             if len(self._buf) < total:
                 break
-            raw = bytes(self._buf[:total])
+            body = bytes(self._buf[end + 4:total])
             del self._buf[:total]
-            out.append(parse_message(raw))
+            # parse_message(head + CRLF CRLF + body) without finding the head again
+            out.append(_parse_head(head, body))
         return out
 
 
@@ -425,19 +508,27 @@ def build_response(request: SipMessage, status: int, reason: str,
     """Response to ``request``: Via, From, To (+ tag), Call-ID, CSeq copied."""
     if isinstance(body, str):
         body = body.encode("utf-8")
-    out: list[tuple[str, str]] = []
-    for k, v in request.headers:
-        if canonical_header(k) == "via":
-            out.append(("Via", v))
-    for name in ("from", "to", "call-id", "cseq"):
-        v = request.header(name)
-        if v is None:
+    # The bytes SipMessage(status, reason, copied + headers, body).to_bytes()
+    # gives, written directly (every NOTIFY is answered: this is hot).
+    idx = request._index()
+    lines = [f"SIP/2.0 {status} {reason}"]
+    lines.extend([f"Via: {v}" for v in idx.get("via", ())])
+    for name, pretty in _COPIED:
+        values = idx.get(name)
+        if not values:
             continue
+        v = values[0]
         if name == "to" and to_tag and "tag=" not in v.lower():
             v = f"{v};tag={to_tag}"
-        out.append((_pretty(name), v))
-    out.extend(headers)
-    return SipMessage(status=status, reason=reason, headers=out, body=body).to_bytes()
+        lines.append(f"{pretty}: {v}")
+    for k, v in headers:
+        if canonical_header(k) != "content-length":
+            lines.append(f"{k}: {v}")
+    lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + body
+
+
+_COPIED = (("from", "From"), ("to", "To"), ("call-id", "Call-ID"), ("cseq", "CSeq"))
 
 
 # --------------------------------------------------------------------------
