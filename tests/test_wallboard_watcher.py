@@ -326,6 +326,28 @@ def test_watcher_process_refuses_a_stranger(server):
         w.proc.wait()
 
 
+def _random_seat_document(rng, text, n: int) -> str:
+    """One of our seats' documents with random values, in one of four layouts:
+    as seat_pidf writes it; as Kamailio forwards it (an empty element <x/>);
+    every line trimmed (as sipp sends it); any whitespace between elements."""
+    import re
+    p = SeatPresence(text(4) or "s1", rng.choice(list(SeatState)), reason=text(), since=rng.choice(
+        [0.0, 1e-05, 1_800_000_000.123456, rng.random() * 2e9]), court=text(),
+        queues=tuple(text() for _ in range(rng.randrange(3))), calls_today=rng.randrange(10 ** 6),
+        name=text(8))
+    body = seat_pidf(f"sip:{text()}@x", p)
+    layout = n % 4
+    if layout:
+        body = re.sub(r"<([a-z:-]+)></\1>", r"<\1/>", body)
+    if layout == 2:
+        body = "\n".join(line.strip() for line in body.split("\n")).strip()
+    elif layout == 3:
+        body = re.sub(r">[ \t\r\n]*<", lambda m: ">" + "".join(
+            rng.choice(["", " ", "\n", "\r\n", "\t", "  "]) for _ in range(rng.randrange(3))) + "<", body)
+        body += rng.choice(["", "\n", " \r\n"])
+    return body
+
+
 def test_fast_reader_agrees_with_parse_pidf():
     """own_seat_document reads our seats' documents exactly as parse_pidf does,
     and leaves anything else (or anything odd) to parse_pidf."""
@@ -340,14 +362,8 @@ def test_fast_reader_agrees_with_parse_pidf():
     def text(k=6):
         return "".join(rng.choice(alphabet) for _ in range(rng.randrange(k)))
     matched = 0
-    for n in range(600):
-        p = SeatPresence(text(4) or "s1", rng.choice(list(SeatState)), reason=text(), since=rng.choice(
-            [0.0, 1e-05, 1_800_000_000.123456, rng.random() * 2e9]), court=text(),
-            queues=tuple(text() for _ in range(rng.randrange(3))), calls_today=rng.randrange(10 ** 6),
-            name=text(8))
-        body = seat_pidf(f"sip:{text()}@x", p)
-        if n % 2:  # as Kamailio forwards it: empty elements written <x/>
-            body = re.sub(r"<([a-z:-]+)></\1>", r"<\1/>", body)
+    for n in range(1200):
+        body = _random_seat_document(rng, text, n)
         try:
             full = parse_pidf(body).seat
         except PresenceFormatError:
@@ -356,19 +372,71 @@ def test_fast_reader_agrees_with_parse_pidf():
         if fast is not None:
             matched += 1
             assert fast == full, body
-        # One character changed anywhere: never a different answer from parse_pidf.
+        # One character changed or added anywhere: never a different answer from parse_pidf.
         i = rng.randrange(len(body))
-        bent = body[:i] + rng.choice(["<", "&", "x", "", "\n", "é"]) + body[i + 1:]
+        bent = body[:i] + rng.choice(["<", "&", "x", "", "\n", "é", " ", "\r\n", "\t", ">", "\x0b", "\xa0",
+                                      "\u2028"]) + body[
+            i + rng.randrange(2):]
         fast = own_seat_document(bent)
         if fast is not None:
-            assert fast == parse_pidf(bent).seat, bent
-    assert matched > 500  # the fast path does serve our own documents
+            try:
+                assert fast == parse_pidf(bent).seat, bent
+            except PresenceFormatError:
+                raise AssertionError(f"fast reader read what parse_pidf refuses: {bent!r}")
+    assert matched > 1000  # the fast path does serve our own documents, in every layout
     assert own_seat_document(queue_pidf("sip:q@x", QueuePresence("q", "c", 1, 2.0, 3, 4, 0.5))) is None
     # Kamailio forwards what it stored re-serialized by libxml2: an empty element as <x/>.
     p = SeatPresence("s1", SeatState.READY, since=1.5, court="c1")
     body = re.sub(r"<([a-z:-]+)></\1>", r"<\1/>", seat_pidf("sip:s1@x", p))
     assert "<hl:reason/>" in body and own_seat_document(body) == parse_pidf(body).seat == p
     assert own_seat_document(b"<presence/>") is None
+
+
+def test_items_are_what_parse_pidf_makes_of_any_document():
+    """item_of_document (fast reader first, parse_pidf otherwise) gives the very
+    item the plain way (parse_pidf alone) gives: our documents in every layout,
+    bent ones, queues, other clients' documents, malformed ones."""
+    import random
+    from app.domain.calls import number_of
+    from app.domain.presence_doc import PresenceFormatError, fallback_state, parse_pidf
+    from sip.simple.watcher import _QUEUE_FIELDS
+
+    def plain_item(uri, body, received):
+        try:
+            parsed = parse_pidf(body)
+        except PresenceFormatError as e:
+            return ("m", uri, received, str(e))
+        if parsed.queue is not None:
+            return ("q", uri, received) + tuple(getattr(parsed.queue, f) for f in _QUEUE_FIELDS)
+        seat = parsed.seat
+        if seat is None:
+            st = fallback_state(parsed)
+            if st is None:
+                return None
+            seat = SeatPresence(seat=number_of(parsed.entity or uri), state=st)
+        return ("s", uri, received, seat.seat, seat.state.value, seat.reason, seat.since, seat.court,
+                tuple(seat.queues), seat.calls_today, seat.name)
+
+    rng = random.Random(8)
+    alphabet = ["a", "0", " ", "王", "<", ">", "&", '"', "\n", "\t", "\r", "&amp;", "]]>", "😀"]
+
+    def text(k=6):
+        return "".join(rng.choice(alphabet) for _ in range(rng.randrange(k)))
+    docs = [_random_seat_document(rng, text, n) for n in range(800)]
+    docs += [d[:i] + rng.choice(["<", "&", "", " ", "\n"]) + d[i + 1:]
+             for d in docs[:400] for i in [rng.randrange(len(d))]]
+    docs += [queue_pidf("sip:q@x", QueuePresence("q", "c", 1, 2.0, 3, 4, 0.5)),
+             '<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:8001@x"><tuple id="t"><status>'
+             '<basic>open</basic></status></tuple></presence>',
+             '<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:8002@x"/>',
+             "<presence><oops", "", "not xml", b"<presence/>", "<!DOCTYPE x><presence/>",
+             seat_pidf("sip:s@x", SeatPresence("s", SeatState.READY)) + " " * 70000]
+    seen = set()
+    for body in docs:
+        got, want = item_of_document("sip:8009@x", body, 5.0), plain_item("sip:8009@x", body, 5.0)
+        assert got == want, body
+        seen.add(None if got is None else got[0])
+    assert {"s", "q", "m", None} <= seen
 
 
 @pytest.mark.e2e
