@@ -397,6 +397,7 @@ def test_items_are_what_parse_pidf_makes_of_any_document():
     item the plain way (parse_pidf alone) gives: our documents in every layout,
     bent ones, queues, other clients' documents, malformed ones."""
     import random
+
     from app.domain.calls import number_of
     from app.domain.presence_doc import PresenceFormatError, fallback_state, parse_pidf
     from sip.simple.watcher import _QUEUE_FIELDS
@@ -426,8 +427,8 @@ def test_items_are_what_parse_pidf_makes_of_any_document():
     docs += [d[:i] + rng.choice(["<", "&", "", " ", "\n"]) + d[i + 1:]
              for d in docs[:400] for i in [rng.randrange(len(d))]]
     docs += [queue_pidf("sip:q@x", QueuePresence("q", "c", 1, 2.0, 3, 4, 0.5)),
-             '<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:8001@x"><tuple id="t"><status>'
-             '<basic>open</basic></status></tuple></presence>',
+             ('<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:8001@x"><tuple id="t"><status>'
+              '<basic>open</basic></status></tuple></presence>'),
              '<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:8002@x"/>',
              "<presence><oops", "", "not xml", b"<presence/>", "<!DOCTYPE x><presence/>",
              seat_pidf("sip:s@x", SeatPresence("s", SeatState.READY)) + " " * 70000]

@@ -142,9 +142,9 @@ def _el(tag: str, content: str) -> str:
 _QREF_EL = _el("hl:queue-ref", _TEXT)
 _OWN_SEAT = re.compile(_WS.join([
     '<\\?xml version="1\\.0" encoding="UTF-8"\\?>',
-    '<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" '
-    'xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" xmlns:hl="urn:x-12368:params:xml:ns:hotline" '
-    f'entity="{_ATTR}">',
+    ('<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" '
+     'xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" xmlns:hl="urn:x-12368:params:xml:ns:hotline" '
+     f'entity="{_ATTR}">'),
     '<tuple id="seat">', '<status>', '<basic>(?:open|closed)</basic>', '</status>',
     _el("contact", _TEXT), _el("note", _TEXT), f'<timestamp>{_STAMP}</timestamp>', '</tuple>',
     '<dm:person id="agent">',
