@@ -195,16 +195,37 @@ def test_clean_close_and_secrets_stay_out_of_argv_and_environment(server, board)
     assert not problems or problems[-1] == ""  # a close is not reported as a failure
 
 
+ENTRY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "packaging",
+                     "hotline12368_entry.py")
+
+
 @pytest.mark.e2e
-def test_frozen_app_entry_starts_the_watcher(server, pool, board):
-    """The frozen app starts itself with --presence-watcher: ui.main hands over."""
+@pytest.mark.parametrize("entry", ["packaging", "ui.main"])
+def test_frozen_app_entry_starts_the_watcher(server, pool, board, entry):
+    """The frozen app starts itself with --presence-watcher: its entry point
+    (packaging/hotline12368_entry.py) hands over before Qt loads; ui.main
+    hands over too."""
     srv, _ = server
     model, feed, problems = board
     states = {i: SeatState.OFFERED for i in range(N)}
     publish(srv, pool, states)
-    argv = [sys.executable, "-c", "import sys; from ui.main import main; sys.exit(main(['--presence-watcher']))"]
+    if entry == "packaging":
+        argv = [sys.executable, ENTRY, "--presence-watcher"]
+    else:
+        argv = [sys.executable, "-c", "import sys; from ui.main import main; sys.exit(main(['--presence-watcher']))"]
     feed.attach_watcher(config(srv), argv=argv)
     wait_until(lambda: all_show(model, states), timeout=30, what="every seat live")
+
+
+def test_entry_point_hands_the_watcher_over_before_qt():
+    """--presence-watcher never imports Qt (a smaller, quicker child): with no
+    secret line on stdin the watcher ends at once (2), Qt not loaded."""
+    code = ("import runpy, sys; sys.argv = ['hotline12368', '--presence-watcher']; "
+            f"g = runpy.run_path({ENTRY!r}); rc = g['_run'](); "
+            "print(rc, any(m.split('.')[0] == 'PySide6' for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], stdin=subprocess.DEVNULL, capture_output=True,
+                         text=True, timeout=60, cwd=os.path.dirname(os.path.dirname(ENTRY)), check=False)
+    assert out.stdout.split() == ["2", "False"], out.stderr
 
 
 @pytest.mark.e2e
