@@ -126,22 +126,26 @@ class SeatTableModel(QAbstractTableModel):
         # Name, number and court never change: leaving them out of the range
         # spares the proxy a re-sort (a dozen Python data() calls) per update
         # while the grid is sorted by one of them.
+        # (createIndex: these rows and columns exist, index() would check again.)
         start = prev = None
+        at, changed = self.createIndex, self.dataChanged
         for i in sorted(rows):
             if start is None:
                 start = prev = i
             elif i == prev + 1:
                 prev = i
             else:
-                self.dataChanged.emit(self.index(start, first), self.index(prev, last))
+                changed.emit(at(start, first), at(prev, last))
                 start = prev = i
         if start is not None:
-            self.dataChanged.emit(self.index(start, first), self.index(prev, last))
+            changed.emit(at(start, first), at(prev, last))
         for c in courts:
             self.courtChanged.emit(c)
 
     def _tally(self, r: SeatRow, sign: int) -> None:
-        c = self._counts.setdefault(r.court, CourtCounts(r.court))
+        c = self._counts.get(r.court)
+        if c is None:  # (not setdefault: that would build a CourtCounts on every call)
+            c = self._counts[r.court] = CourtCounts(r.court)
         if r.stale:
             c.stale += sign
         else:
