@@ -270,6 +270,7 @@ def main(argv=None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(paths.APP_NAME)
     install_translator(app, args.lang or _site_language())
+    _quit_on_signals(app)
 
     from ui.softphone.controller import PhoneController
     from ui.softphone.settings_dialog import SettingsDialog
@@ -390,6 +391,31 @@ def main(argv=None) -> int:
         for r in roles.values():
             r.close()
         desk.close()
+
+
+def _quit_on_signals(app) -> None:
+    """SIGTERM, SIGINT and SIGHUP (a logout, a shutdown, Ctrl+C, ``kill``) end the app the
+    way closing it does: calls hung up, the store closed, and the embedded platform's
+    Kamailio, rtpengine and simulated seats stopped, none of them left running. Python
+    runs signal handlers only between bytecodes, so a short timer lets it look while Qt's
+    loop waits."""
+    import signal
+
+    def on_signal(signum, _frame):
+        log.info("signal %s: closing", signum)
+        app.quit()
+
+    for name in ("SIGTERM", "SIGINT", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            try:
+                signal.signal(sig, on_signal)
+            except (ValueError, OSError):   # not the main thread, or not on this OS
+                pass
+    tick = QTimer(app)
+    tick.timeout.connect(lambda: None)
+    tick.start(250)
+    app._signal_tick = tick
 
 
 class _StepFailed(Exception):
