@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import signal
@@ -34,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 from xml.sax.saxutils import quoteattr
+
+log = logging.getLogger(__name__)
 
 __all__ = ["SipUser", "KamailioServer", "KamailioError", "find_kamailio", "CONFIG_PATH",
            "build_rls_services", "queue_rows", "RtpEngine", "find_rtpengine", "build_hold_audio",
@@ -293,6 +296,41 @@ def pick_free_port(host: str = "127.0.0.1", avoid: Iterable[int] = ()) -> int:
     raise KamailioError("no free port found")
 
 
+def stop_leftover(pid_file: Path, must_contain: str) -> int | None:
+    """Stop a server a previous owner left running (the app killed with SIGKILL, a
+    crash, a power cut of the desk's session): ``pid_file`` names its process, which
+    is only stopped when its command line still contains ``must_contain`` (a reused pid
+    is left alone). Each server runs in its own session, so its group goes with it.
+    Returns the pid stopped, or None."""
+    try:
+        pid = int(pid_file.read_text().split()[0])
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except (OSError, ValueError, IndexError):
+        pid_file.unlink(missing_ok=True)
+        return None
+    if must_contain not in cmd:
+        pid_file.unlink(missing_ok=True)
+        return None
+    for sig, wait in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 2.0)):
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            break
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pid, 0)
+            except (ProcessLookupError, PermissionError):
+                break
+            time.sleep(0.05)
+        else:
+            continue
+        break
+    pid_file.unlink(missing_ok=True)
+    log.warning("stopped a server left running by an earlier start: pid %s (%s)", pid, cmd[:80])
+    return pid
+
+
 def _sqlite_exec(path: Path, script: str) -> None:
     con = sqlite3.connect(str(path), timeout=10)
     try:
@@ -452,6 +490,10 @@ class RtpEngine:
         return self.workdir / "rtpengine.log"
 
     @property
+    def pid_path(self) -> Path:
+        return self.workdir / "rtpengine.pid"
+
+    @property
     def ng_socket(self) -> str:
         """The rtpengine_sock value for Kamailio."""
         return f"udp:{self.host}:{self.ng_port}"
@@ -485,10 +527,12 @@ class RtpEngine:
         if self.running:
             return
         self.workdir.mkdir(parents=True, exist_ok=True)
+        stop_leftover(self.pid_path, "rtpengine")
         self._log_fh = open(self.log_path, "ab", buffering=0)
         self._proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
                                       stdout=self._log_fh, stderr=subprocess.STDOUT,
                                       cwd=str(self.workdir), start_new_session=True)
+        self.pid_path.write_text(f"{self._proc.pid}\n")
         deadline = time.monotonic() + timeout
         while not self.ping():
             if self._proc.poll() is not None or time.monotonic() > deadline:
@@ -514,6 +558,7 @@ class RtpEngine:
             except subprocess.TimeoutExpired:
                 pass
         self._proc = None
+        self.pid_path.unlink(missing_ok=True)
         if self._log_fh is not None:
             self._log_fh.close()
             self._log_fh = None
@@ -895,8 +940,7 @@ class KamailioServer:
         if self.running:
             return
         self._provision()
-        for stale in (self.pid_path,):
-            stale.unlink(missing_ok=True)
+        stop_leftover(self.pid_path, str(self.pid_path))   # -P <this pid file> in its argv
         if self.rtpengine is not None:
             self.rtpengine.start()
         self._log_fh = open(self.log_path, "ab", buffering=0)
