@@ -56,6 +56,26 @@ def kamailio(tmp_path_factory):
     srv.stop()
 
 
+def wait_for(pred, timeout=10.0, what="condition", poll=0.05):
+    """wait_until without Qt: for tests that only watch processes and files."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(poll)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def process_alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, dead but not reaped yet, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def wait_until(pred, timeout=10.0, app=None, what="condition"):
     from PySide6.QtWidgets import QApplication
     app = app or QApplication.instance()

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import process_alive, wait_for
+
 ROOT = Path(__file__).resolve().parents[1]
 
 needs_servers = pytest.mark.skipif(
@@ -54,23 +56,6 @@ def _descendants(root: int) -> dict[int, str]:
     return out
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _wait(pred, timeout: float, what: str) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @needs_servers
 @pytest.mark.e2e
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -87,7 +72,7 @@ def test_a_signal_closes_the_app_and_its_embedded_platform(tmp_path, sig):
         def up() -> bool:
             cmds = " ".join(_descendants(app.pid).values())
             return ("kamailio" in cmds and "rtpengine" in cmds) or app.poll() is not None
-        _wait(up, 90, "the embedded Kamailio and rtpengine")
+        wait_for(up, 90, "the embedded Kamailio and rtpengine", poll=0.2)
         time.sleep(5)                       # the seat registers, the simulation starts
         assert app.poll() is None, app.stderr.read()
         started = _descendants(app.pid)
@@ -95,8 +80,8 @@ def test_a_signal_closes_the_app_and_its_embedded_platform(tmp_path, sig):
         app.send_signal(sig)
         rc = app.wait(60)
         assert rc == 0, (rc, app.stderr.read()[-2000:])
-        _wait(lambda: not [p for p in started if _alive(p)], 15,
-              f"every process the app started gone: {started}")
+        wait_for(lambda: not [p for p in started if process_alive(p)], 15,
+                 f"every process the app started gone: {started}", poll=0.2)
         assert "closing" in (logs / "hotline.log").read_text(errors="replace")
     finally:
         leftover = set(started) | set(_descendants(app.pid))

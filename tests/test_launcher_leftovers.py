@@ -26,6 +26,7 @@ from deploy.kamailio.launcher import (
     find_rtpengine,
     stop_leftover,
 )
+from tests.conftest import process_alive, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,23 +55,6 @@ OWNER = textwrap.dedent("""
 """)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _gone(pids, timeout=10.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if not any(_alive(p) for p in pids):
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_the_next_start_stops_what_a_killed_owner_left(tmp_path):
     work = tmp_path / "kam"
     owner = subprocess.Popen([sys.executable, "-c", OWNER, str(work), str(ROOT)],
@@ -84,11 +68,12 @@ def test_the_next_start_stops_what_a_killed_owner_left(tmp_path):
         owner.send_signal(signal.SIGKILL)
         owner.wait(10)
         time.sleep(0.3)
-        assert all(_alive(p) for p in leftovers), "the servers should outlive a killed owner"
+        assert all(process_alive(p) for p in leftovers), "the servers should outlive a killed owner"
 
         srv = KamailioServer(work, users=[SipUser("8001", "pw")], announcements=True)
         srv.start(timeout=30)
-        assert _gone(leftovers), f"left running: {[p for p in leftovers if _alive(p)]}"
+        wait_for(lambda: not any(process_alive(p) for p in leftovers), 10,
+                 f"the leftovers gone: {[p for p in leftovers if process_alive(p)]}")
         assert srv.running and srv.rtpengine is not None and srv.rtpengine.running
         assert srv.pid not in leftovers
     finally:

@@ -419,25 +419,7 @@ def test_items_are_what_parse_pidf_makes_of_any_document():
     bent ones, queues, other clients' documents, malformed ones."""
     import random
 
-    from app.domain.calls import number_of
-    from app.domain.presence_doc import PresenceFormatError, fallback_state, parse_pidf
-    from sip.simple.watcher import _QUEUE_FIELDS
-
-    def plain_item(uri, body, received):
-        try:
-            parsed = parse_pidf(body)
-        except PresenceFormatError as e:
-            return ("m", uri, received, str(e))
-        if parsed.queue is not None:
-            return ("q", uri, received) + tuple(getattr(parsed.queue, f) for f in _QUEUE_FIELDS)
-        seat = parsed.seat
-        if seat is None:
-            st = fallback_state(parsed)
-            if st is None:
-                return None
-            seat = SeatPresence(seat=number_of(parsed.entity or uri), state=st)
-        return ("s", uri, received, seat.seat, seat.state.value, seat.reason, seat.since, seat.court,
-                tuple(seat.queues), seat.calls_today, seat.name)
+    from sip.simple.watcher import item_by_parser as plain_item
 
     rng = random.Random(8)
     alphabet = ["a", "0", " ", "王", "<", ">", "&", '"', "\n", "\t", "\r", "&amp;", "]]>", "😀"]

@@ -296,6 +296,19 @@ def pick_free_port(host: str = "127.0.0.1", avoid: Iterable[int] = ()) -> int:
     raise KamailioError("no free port found")
 
 
+def _group_gone(pgid: int, timeout: float) -> bool:
+    """Wait up to ``timeout`` s until no process of group ``pgid`` is left."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+
+
 def stop_leftover(pid_file: Path, must_contain: str) -> int | None:
     """Stop a server a previous owner left running (the app killed with SIGKILL, a
     crash, a power cut of the desk's session): ``pid_file`` names its process, which
@@ -316,16 +329,8 @@ def stop_leftover(pid_file: Path, must_contain: str) -> int | None:
             os.killpg(pid, sig)
         except (ProcessLookupError, PermissionError):
             break
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(pid, 0)
-            except (ProcessLookupError, PermissionError):
-                break
-            time.sleep(0.05)
-        else:
-            continue
-        break
+        if _group_gone(pid, wait):
+            break
     pid_file.unlink(missing_ok=True)
     log.warning("stopped a server left running by an earlier start: pid %s (%s)", pid, cmd[:80])
     return pid
@@ -1048,16 +1053,8 @@ class KamailioServer:
     def _wait_group_gone(self, timeout: float = 3.0) -> None:
         """Wait until no process of the group is left (SIGKILLed workers are
         orphans, reaped by init a moment later: up to ~1 s here)."""
-        if self._proc is None:
-            return
-        pgid = self._proc.pid
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(pgid, 0)
-            except (ProcessLookupError, PermissionError):
-                return
-            time.sleep(0.02)
+        if self._proc is not None:
+            _group_gone(self._proc.pid, timeout)
 
     def _cleanup(self) -> None:
         self._wait_group_gone()

@@ -207,6 +207,11 @@ def item_of_document(uri: str, body, received: float) -> tuple | None:
     f = _own_seat_fields(body)
     if f is not None:
         return ("s", uri, received) + f
+    return item_by_parser(uri, body, received)
+
+
+def item_by_parser(uri: str, body, received: float) -> tuple | None:
+    """item_of_document the plain way: parse_pidf alone (any layout, any client)."""
     try:
         parsed = parse_pidf(body)
     except PresenceFormatError as e:
