@@ -29,6 +29,20 @@ TONE_VOLUME = 8192                                   # ToneDesc.volume = peak am
 TONE_DBFS = 20 * np.log10(TONE_VOLUME / np.sqrt(2) / 32768)   # its RMS: -15.05 dBFS
 
 
+def assert_pitch(hz: float, expected: float) -> None:
+    """The tone that went through the bridge and a device has its pitch. Under load the
+    pitch moves a little, by design: the bridge's adaptive control resamples the microphone
+    ring by up to ``BridgeTuning.max_correction`` (1.25 %) to absorb clock drift and late
+    callbacks, and the sound server rate-matches a client stream whose buffer drifts
+    (PipeWire's adaptive resampling, on the ``default`` device). CI saw 993.7 Hz for 1000
+    after a fallback to ``default`` and 705.4 Hz for 700 on the microphone. Allowed: that
+    correction plus 2 Hz of estimation. A wrong rate conversion (16/44.1/48 kHz mixed up)
+    is 8 % or more off and still fails."""
+    from sip.audio.bridge import BridgeTuning
+    allowed = expected * BridgeTuning().max_correction + 2.0
+    assert abs(hz - expected) <= allowed, f"{hz:.2f} Hz, expected {expected} +- {allowed:.1f}"
+
+
 class _Rig:
     """Owns every pjsua2 object of the tests, on the endpoint of the app's own SipEngine
     (one Endpoint per process at a time, so this module can share a pytest session with
@@ -185,7 +199,7 @@ def test_tone_from_pjmedia_reaches_speaker(vaudio, rig, bridge):
     hz, dbfs = tone_freq_and_level(seg, RATE)
     print(f"speaker: {hz:.2f} Hz, {dbfs:.2f} dBFS (expected {TONE_DBFS:.2f}); "
           f"meter {out_level:.2f}; {bridge.stats}")
-    assert abs(hz - 1000) <= 5
+    assert_pitch(hz, 1000)
     assert abs(dbfs - TONE_DBFS) <= 3
     assert abs(out_level - TONE_DBFS) <= 3
     s = bridge.stats
@@ -212,7 +226,7 @@ def test_mic_tone_reaches_bridge_port_and_meter(vaudio, rig, bridge, tmp_path):
     hz, dbfs = tone_freq_and_level(seg, RATE)
     print(f"mic: {hz:.2f} Hz, {dbfs:.2f} dBFS (expected -12); meter {max(levels):.2f}; "
           f"{bridge.stats}")
-    assert abs(hz - 700) <= 5
+    assert_pitch(hz, 700)
     assert abs(dbfs - (-12.0)) <= 3
     # (d) the meter follows the tone, and falls back to silence afterwards
     assert abs(np.median(levels[5:]) - (-12.0)) <= 3
@@ -251,7 +265,7 @@ def test_unplugged_headset_reports_and_call_goes_on(vaudio, rig, bridge, headset
         rec = vaudio.start_recording("seat_speaker.monitor", RATE)
         rig.pump(1.2)
         hz, _ = tone_freq_and_level(active_segment(rec.stop(), RATE), RATE)
-        assert abs(hz - 1000) <= 5
+        assert_pitch(hz, 1000)
     # and devices can be opened again afterwards
     bridge.open_devices("seat_mic", "seat_speaker")
     assert bridge.devices_open() == ("seat_mic", "seat_speaker")
@@ -521,7 +535,7 @@ def test_speaker_lost_without_fallback_keeps_the_conference_ticking(vaudio, rig,
         assert b.stats.callback_errors == 0
         x, rate = _read_wav(tmp_path / "mic.wav")
         hz, _ = tone_freq_and_level(active_segment(x, rate), rate)
-        assert abs(hz - 700) <= 5
+        assert_pitch(hz, 700)
     finally:
         rig.stop_wav()
         b.destroy()

@@ -73,6 +73,9 @@ log = logging.getLogger(__name__)
 # Subscription upkeep (PresenceUA._maintenance_step): refreshes start at most
 # this long before expiry; the subscriptions are looked at least this often.
 _MAX_REFRESH_LEAD_S = 30.0
+# a list subscription whose members are still without state is refreshed at most this
+# many times, list_heal_after, then 2x, 4x ... that long after the previous try
+LIST_HEAL_ROUNDS = 4
 _MAX_SCAN_GAP_S = 1.0
 
 USER_AGENT = "hotline12368-simple/1.0"
@@ -606,6 +609,7 @@ class Subscription:
         # list subscriptions: one early refresh when members are still without
         # state this long after subscribing (see PresenceUA.list_heal_after)
         self._heal_at: float | None = None
+        self.heals = 0        # early refreshes done for members without state
         self._closing = False
         self._recover_at: float | None = None
         self._cond = threading.Condition()
@@ -700,9 +704,11 @@ class PresenceUA:
         self.silence_timeout = silence_timeout
         # Kamailio's RLS does not retry a back-end SUBSCRIBE that failed
         # (e.g. 500 under load); refreshing the list subscription makes it
-        # subscribe again to the members it has no dialog with.  Done once,
-        # this many seconds after (re)subscribing, if members are still
-        # "pending" (no instance).  None: never.
+        # subscribe again to the members it has no dialog with.  Done this
+        # many seconds after (re)subscribing if members are still without
+        # state ("pending": no instance yet, or a "terminated" back-end), and
+        # again after 2x, 4x ... as long as some are, up to LIST_HEAL_ROUNDS
+        # times.  None: never.
         self.list_heal_after = list_heal_after
         self.on_notify: Callable[[Subscription, Notify], None] | None = None
         self.on_subscription_state: Callable[[Subscription, str, str], None] | None = None
@@ -948,6 +954,7 @@ class PresenceUA:
         self._accept_2xx(sub, resp)
         if sub.eventlist and self.list_heal_after:
             with self._lock:
+                sub.heals = 0
                 sub._heal_at = time.monotonic() + self.list_heal_after
                 self._scan_by(sub._heal_at)
         changed = False
@@ -1238,11 +1245,17 @@ class PresenceUA:
                     sub._heal_at = None
                     with self._lock:
                         pending = sum(1 for r in sub.resources.values() if r.pidf is None
-                                      and r.state == "pending")
+                                      and r.state in ("pending", "terminated"))
                     if pending:
-                        log.info("%d members of %s without state: refreshing the list",
-                                 pending, sub.target_uri)
+                        sub.heals += 1
+                        log.info("%d members of %s without state: refreshing the list "
+                                 "(%d of %d)", pending, sub.target_uri, sub.heals,
+                                 LIST_HEAL_ROUNDS)
                         sub.refresh()
+                        if sub.heals < LIST_HEAL_ROUNDS and self.list_heal_after:
+                            with self._lock:
+                                sub._heal_at = now + self.list_heal_after * 2 ** sub.heals
+                                self._scan_by(sub._heal_at)
             elif sub.state in ("failed", "terminated") and sub._recover_at is not None:
                 if now >= sub._recover_at:
                     self._recover(sub, server_ok)
