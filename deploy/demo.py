@@ -27,7 +27,9 @@ the wallboard's overflow controls (which send with the seat's account) work.
 Plain Python: uses the Kamailio launcher, a headless pjsua2 agent in its own
 process for the echo line, the stdlib SIP UA for the simulated seats and the
 judge, and sipp for the callers. Everything listens on 127.0.0.1 only and
-:meth:`DemoPlatform.stop` ends every process it started.
+:meth:`DemoPlatform.stop` ends every process it started; what an owner killed
+without it (SIGKILL, a crash) left running is stopped by the next
+:meth:`DemoPlatform.start` in the same work directory.
 
 Demo passwords are derived from the number ("demo-<number>"): fine on a
 loopback demo, never for a real platform.
@@ -103,8 +105,15 @@ class DemoPlatform:
         return a
 
     def start(self) -> None:
-        """The server, the echo line and the simulated consulting judge."""
+        """The server, the echo line and the simulated consulting judge. What an
+        earlier start in this work directory left running when its owner died
+        (SIGKILL, a crash) is stopped first: its sipp callers here, its Kamailio
+        and rtpengine in ``server.start`` (pid files checked against the command
+        line). The echo line's agent and the judge need nothing: the agent leaves
+        when its stdin ends (the owner gone), the judge and the seats are threads."""
+        from deploy.demo_callers import stop_leftover_callers
         self.workdir.mkdir(parents=True, exist_ok=True)
+        stop_leftover_callers(self.workdir / "callers")
         self.server.start()
         if self.with_judge:
             self.start_judge()

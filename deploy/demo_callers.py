@@ -21,6 +21,22 @@ seat's screen pop finds their case; the others from random mobile numbers
 (139...). The number is the From user of sipp's INVITE (``-key caller``).
 
 Everything stays on 127.0.0.1; :meth:`CallerGenerator.stop` ends every sipp.
+
+A caller outlives an owner that dies without stopping the generator (SIGKILL, a
+crash): each sipp runs in its own session, so that its group can be stopped as one.
+Two defences, both Linux: every sipp has a pid file (``sipp-<pid>.pid``) in the
+generator's work directory while it runs, and the next start in that directory
+(:meth:`CallerGenerator.start`, deploy/demo.py ``DemoPlatform.start``) stops the
+sipps they name whose command line still names that directory's scenarios
+(:func:`stop_leftover_callers`, the launcher's ``stop_leftover``); and a sipp
+started by the generator's own thread or the main thread gets
+``PARENT_DEATH_SIGNAL`` when that thread ends (PR_SET_PDEATHSIG, set by util-linux
+``setpriv`` just before it execs sipp). Linux sends that signal when the *thread*
+that forked ends, not the process, so a sipp started from any other thread (which
+may end while the call should go on) does not get it. setpriv rather than a
+``preexec_fn``: the app has threads (Qt, pjsua2), where a preexec_fn may deadlock
+the child before its exec. A sipp whose owner dies in the instant between its fork
+and setpriv's prctl, or before its pid file is written, escapes both.
 """
 from __future__ import annotations
 
@@ -30,10 +46,14 @@ import random
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from deploy.kamailio.launcher import stop_leftover
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +66,10 @@ assert len(HOUR_WEIGHTS) == DAY_END_H - DAY_START_H and abs(sum(HOUR_WEIGHTS) - 
 PATIENCE_S = (20, 40, 60, 90, 150)     # how long callers wait before hanging up
 KNOWN_SHARE = 0.4                      # of the calls come from parties of the demo's cases
 CASES_FILE = "demo-cases.txt"          # what the desk's seeding wrote (ui/desk/seat_desk.py)
+# What a sipp gets when the thread that started it ends (the owner killed, see the
+# module docstring); None: not asked for. A signal name as setpriv takes it.
+PARENT_DEATH_SIGNAL: str | None = "TERM"
+PID_PREFIX = "sipp-"                   # sipp-<pid>.pid in the generator's work directory
 
 
 def demo_party_phones(directory, cases_file: Path | None = None) -> list[str]:
@@ -251,6 +275,37 @@ def write_scenario(path: Path, patience_s: int, max_talk_s: int) -> Path:
     return path
 
 
+def _scenario_marker(workdir: Path) -> str:
+    """What the command line of a sipp started from ``workdir`` contains: its
+    scenario's path (``-sf <workdir>/caller_<n>s.xml``)."""
+    return str(Path(workdir) / "caller_")
+
+
+def stop_leftover_callers(workdir: Path) -> list[int]:
+    """Stop the sipp callers that a generator in ``workdir`` left running when its
+    owner died (SIGKILL, a crash): each ``sipp-<pid>.pid`` there names one, stopped
+    with its process group only if its command line still names this directory's
+    scenarios (a reused pid is left alone). The pid files go. Returns the pids stopped."""
+    workdir = Path(workdir).resolve()
+    marker = _scenario_marker(workdir)
+    files = sorted(workdir.glob(f"{PID_PREFIX}*.pid"))
+    if not files:
+        return []
+    # Side by side: stop_leftover waits for each group to be gone (up to 5 s when the
+    # reaper of orphans is slow), and there may be up to max_callers of them.
+    with ThreadPoolExecutor(max_workers=min(32, len(files)),
+                            thread_name_prefix="demo-leftover") as pool:
+        stopped = [pid for pid in pool.map(lambda f: stop_leftover(f, marker), files)
+                   if pid is not None]
+    if stopped:
+        log.warning("demo: stopped %d caller(s) an earlier start left running", len(stopped))
+    return stopped
+
+
+def _setpriv() -> str | None:
+    return shutil.which("setpriv") if sys.platform.startswith("linux") else None
+
+
 def _free_udp_port() -> int:
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
@@ -281,7 +336,7 @@ class CallerGenerator:
                  seed: int = 12368, max_talk_s: int = 180, max_callers: int = 60,
                  sipp: str | None = None, known_callers=(), known_share: float = KNOWN_SHARE):
         self.server = server_addr
-        self.workdir = Path(workdir)
+        self.workdir = Path(workdir).resolve()   # in sipp's argv: what a later start looks for
         self.numbers = [n for n, _ in numbers]
         self.weights = [w for _, w in numbers]
         self.shape = shape
@@ -293,6 +348,7 @@ class CallerGenerator:
         self.sipp = sipp or shutil.which("sipp")
         if self.sipp is None:
             raise RuntimeError("sipp (Debian package sip-tester) is needed for the demo's callers")
+        self._setpriv = _setpriv()
         self.stats = CallerStats()
         self._procs: list[subprocess.Popen] = []
         self._lock = threading.Lock()
@@ -309,6 +365,7 @@ class CallerGenerator:
         return self.shape.clock(time.monotonic() - self._t0 if self._t0 else 0.0)
 
     def start(self) -> None:
+        stop_leftover_callers(self.workdir)
         self._t0 = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="demo-callers", daemon=True)
         self._thread.start()
@@ -334,8 +391,13 @@ class CallerGenerator:
                "-key", "caller", caller, "-m", "1", "-i", "127.0.0.1",
                "-p", str(_free_udp_port()), "-mp", str(_free_udp_port()), "-cp", str(_free_udp_port()),
                "-timeout", f"{p + self.max_talk_s + 60}s", "-nostdin", "-nd"]
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(self._death_signal_prefix() + cmd, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)   # its own group: stopped as one
+        try:
+            self._pid_file(proc.pid).write_text(f"{proc.pid}\n")
+        except OSError as e:
+            log.info("demo caller's pid file not written: %s", e)
         with self._lock:
             self._procs.append(proc)
             self.stats.started += 1
@@ -343,6 +405,23 @@ class CallerGenerator:
         self._log.write(f"{clock_text(self.clock())} call {caller} -> {number} (patience {p} s)\n")
         self._log.flush()
         return proc
+
+    def _death_signal_prefix(self) -> list[str]:
+        """setpriv's arguments that give the sipp PARENT_DEATH_SIGNAL when the thread
+        starting it ends: only the generator's own thread (it ends when the generator
+        stops or fails, or with the owner) and the main thread (it ends with the owner). []
+        from other threads, when not asked for, or without setpriv (util-linux)."""
+        me = threading.current_thread()
+        if (PARENT_DEATH_SIGNAL is None or self._setpriv is None
+                or not (me is self._thread or me is threading.main_thread())):
+            return []
+        return [self._setpriv, f"--pdeathsig={PARENT_DEATH_SIGNAL}", "--"]
+
+    def _pid_file(self, pid: int) -> Path:
+        return self.workdir / f"{PID_PREFIX}{pid}.pid"
+
+    def _forget(self, proc: subprocess.Popen) -> None:
+        self._pid_file(proc.pid).unlink(missing_ok=True)
 
     def _reap(self) -> None:
         """Forget finished sipp processes (holding the lock)."""
@@ -352,6 +431,7 @@ class CallerGenerator:
             if rc is None:
                 alive.append(p)
             else:
+                self._forget(p)
                 self.stats.finished += 1
                 if rc != 0:
                     self.stats.failed += 1
@@ -389,4 +469,5 @@ class CallerGenerator:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+            self._forget(p)
         self._log.close()
