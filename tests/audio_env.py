@@ -84,6 +84,15 @@ class Recording:
     thread: threading.Thread | None = None
     started: float = 0.0
 
+    def wait_capturing(self, timeout: float = 5.0) -> None:
+        """Wait until the recorder delivers audio (parec takes up to ~0.8 s to start on
+        a busy machine; what plays before that is not recorded)."""
+        end = time.monotonic() + timeout
+        while not self.chunks and self.proc.poll() is None and time.monotonic() < end:
+            time.sleep(0.01)
+        if not self.chunks:
+            raise AudioEnvError(f"the recorder delivered nothing within {timeout} s")
+
     def stop(self) -> np.ndarray:
         """Stop and return what was recorded (mono int16)."""
         with contextlib.suppress(Exception):
@@ -286,8 +295,9 @@ class VirtualAudio:
         return proc
 
     def start_recording(self, source: str = "seat_speaker.monitor",
-                        rate: int = 16000) -> Recording:
-        """Record a source (default: what the seat's speaker played) as mono int16."""
+                        rate: int = 16000, wait: bool = True) -> Recording:
+        """Record a source (default: what the seat's speaker played) as mono int16.
+        ``wait``: return once the recorder delivers audio (Recording.wait_capturing)."""
         proc = subprocess.Popen(
             ["parec", f"--device={source}", "--format=s16le", f"--rate={rate}", "--channels=1",
              "--latency-msec=10", "--raw", "--client-name=test-rec"],
@@ -303,6 +313,8 @@ class VirtualAudio:
                 rec.chunks.append(b)
         rec.thread = threading.Thread(target=pump, daemon=True)
         rec.thread.start()
+        if wait:
+            rec.wait_capturing()
         return rec
 
     def record(self, seconds: float, source: str = "seat_speaker.monitor",

@@ -352,7 +352,7 @@ def test_ringer_rings_on_chosen_device(vaudio):
     r = Ringer()
     rec = vaudio.start_recording("ringer.monitor", RATE)
     r.start("ringer")
-    time.sleep(0.8)
+    time.sleep(0.8)                 # inside the first ring (1 s on, 4 s off)
     assert r.ringing
     r.stop()
     x = rec.stop()

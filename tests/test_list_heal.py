@@ -11,8 +11,7 @@ The peer sends that NOTIFY just *before* the 200 OK (allowed, RFC 6665
 known when the SUBSCRIBE returns and the heal decision never races with the
 NOTIFY, even on a loaded machine.
 
-TCP as the app uses it, UDP in one test (a UDP PresenceUA.close() takes
-2 s: its reader thread is not woken by closing the socket).
+TCP as the app uses it, UDP in one test.
 
 Only order and counts are asserted; the "no more refreshes" checks wait
 longer than the next backoff step would have taken.

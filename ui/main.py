@@ -404,6 +404,10 @@ def _quit_on_signals(app) -> None:
     def on_signal(signum, _frame):
         log.info("signal %s: closing", signum)
         app.quit()
+        # quit() does nothing while the loop is not running yet (a signal during the
+        # start, e.g. while the embedded platform comes up): a zero timer is run by
+        # the loop as soon as it starts
+        QTimer.singleShot(0, app.quit)
 
     for name in ("SIGTERM", "SIGINT", "SIGHUP"):
         sig = getattr(signal, name, None)

@@ -297,16 +297,38 @@ def pick_free_port(host: str = "127.0.0.1", avoid: Iterable[int] = ()) -> int:
 
 
 def _group_gone(pgid: int, timeout: float) -> bool:
-    """Wait up to ``timeout`` s until no process of group ``pgid`` is left."""
+    """Wait up to ``timeout`` s until no live process of group ``pgid`` is left. A
+    dead process its parent has not reaped yet (a zombie: an orphan waits for init,
+    which can take a second) counts as gone."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             os.killpg(pgid, 0)
         except (ProcessLookupError, PermissionError):
             return True
+        if not _group_has_live_process(pgid):
+            return True
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.02)
+
+
+def _group_has_live_process(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` is alive, zombies aside (Linux /proc; where
+    there is none, any process counts as alive)."""
+    try:
+        pids = [d for d in os.listdir("/proc") if d.isdigit()]
+    except OSError:
+        return True
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()   # state, ppid, pgrp, ...
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
+            return True
+    return False
 
 
 def stop_leftover(pid_file: Path, must_contain: str) -> int | None:

@@ -258,8 +258,10 @@ class _Transport:
         s, self._sock = self._sock, None
         if s is not None:
             try:
-                if self.proto == "tcp":
-                    s.shutdown(socket.SHUT_RDWR)
+                # wakes the reader blocked in recv/recvfrom at once (on Linux also
+                # for UDP, where it then raises ENOTCONN: ignored); without it a
+                # UDP reader is only given up after the 2 s join below
+                s.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
             s.close()
