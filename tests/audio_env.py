@@ -356,6 +356,11 @@ class VirtualAudio:
         ids = self.streams_on(sink)
         for i in ids:
             subprocess.run(["pw-cli", "destroy", i], env=self.env, capture_output=True, timeout=5)
+        # the destroys are asynchronous: a stream still there when the sink goes is moved
+        # to the default sink instead of failing (seen once under load: only the
+        # microphone failed, the speaker stream played on unnoticed)
+        self._wait(lambda: not set(ids) & set(self.streams_on(sink)),
+                   f"streams {ids} on {sink} destroyed")
         self.pactl("unload-module", self.modules.pop(sink))
         return ids
 

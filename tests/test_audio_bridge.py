@@ -248,7 +248,7 @@ def test_unplugged_headset_reports_and_call_goes_on(vaudio, rig, bridge, headset
     rig.pump(0.5)
     assert bridge.poll_errors() == []
     assert bridge.devices_open() == ("seat_headset_mic", "seat_headset")
-    vaudio.unplug("seat_headset")
+    assert len(vaudio.unplug("seat_headset")) == 2     # the speaker and microphone streams
     errors: list[str] = []
     rig.pump_until(lambda: errors.extend(bridge.poll_errors()) or len(errors) >= 2, 5.0)
     print("errors:", errors, "now open:", bridge.devices_open())
@@ -518,7 +518,7 @@ def test_speaker_lost_without_fallback_keeps_the_conference_ticking(vaudio, rig,
                 raise devices.AudioDeviceError("no speaker")
             return real(name, output=output)
         monkeypatch.setattr(devices, "find_device", no_speakers)
-        vaudio.unplug("seat_headset")
+        assert len(vaudio.unplug("seat_headset")) == 2   # the speaker and microphone streams
         errors: list[str] = []
         rig.pump_until(lambda: errors.extend(b.poll_errors()) or len(errors) >= 2, 5.0)
         assert any("you cannot hear the caller" in e for e in errors), errors

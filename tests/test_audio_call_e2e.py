@@ -109,7 +109,7 @@ def test_headset_unplugged_mid_call_the_call_goes_on(seat, kamailio, peer, unplu
         a = peer("9001", mode="tone", tone_hz=1000, tone_dbfs=-12)
         call, cid = answered_call(seat, kamailio, a)
         pump(0.5)
-        va.unplug("seat_headset")
+        assert len(va.unplug("seat_headset")) == 2   # the speaker and microphone streams
         wait_until(lambda: len(problems) >= 2, what="the unplugged headset reported")
         assert any("seat_headset" in p for p in problems), problems
         assert seat.call_snapshot(cid).phase is CallPhase.ACTIVE
