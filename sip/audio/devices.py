@@ -19,11 +19,18 @@ Nothing here imports pjsua2; ``sip.audio.bridge`` does.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
+
+# PortAudio's initialisation opens every ALSA PCM, among them the "jack" one of
+# libasound2-plugins, whose libjack tries to start a JACK server when none runs. A desk
+# never wants one started on its behalf, and once (tests, a loaded machine, right after
+# the sound server went away) that start hung the initialisation for good.
+os.environ.setdefault("JACK_NO_START_SERVER", "1")
 
 try:  # PortAudio missing (no libportaudio2) must not break importing the app.
     import sounddevice as sd
