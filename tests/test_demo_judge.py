@@ -22,6 +22,7 @@ from app.domain.consult import (CONTENT_TYPE, AnswerMessage, Channel, ConsultQue
                                 encode_answer, encode_question)
 from app.domain.directory import Directory
 from deploy.kamailio.launcher import KamailioError, find_kamailio
+from tests.conftest import wait_for
 
 try:
     find_kamailio()
@@ -201,6 +202,8 @@ def test_the_simulated_judge_answers_written_questions_through_the_demos_kamaili
     assert a_other.answer == FALLBACK
     # after a judge's pause, not at once
     assert 3.0 <= took
+    # the judge records an answer once its MESSAGE's 200 OK is back, after the seat got it
+    wait_for(lambda: len(judge.sent) >= 2, 10, what="the judge's record of both answers")
     assert {s.uid: (s.status, s.matched) for s in judge.sent} == {
         q_kb.uid: (200, True), q_other.uid: (200, False)}
     print(f"answers after {took:.1f} s")
@@ -220,7 +223,8 @@ def test_the_simulated_judge_takes_a_consult_call_then_answers_in_writing(demo):
     calls_before = judge.calls_answered
     call = seat.call(to, headers={"X-Hotline-Consult": q.uid})
     seat.wait_event(event="call_state", call=call, state="CONFIRMED", since=m, timeout=10)
-    assert judge.calls_answered == calls_before + 1
+    # counted after the judge's 200 OK went out, so maybe after the seat saw it
+    wait_for(lambda: judge.calls_answered == calls_before + 1, 10, what="the judge counted the call")
     assert [c.consult for c in judge.callees.calls()] == [q.uid]
     # no written answer while the judge is on the phone about it
     time.sleep(1.0)

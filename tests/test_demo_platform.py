@@ -102,6 +102,8 @@ def test_callee_pool_answers_a_queued_call_and_hangs_up(tmp_path):
         assert pub.publish("8003", seat_pidf("sip:8003@127.0.0.1", SeatPresence(
             "8003", SeatState.READY, since=time.time()))).status == 200
         assert caller.wait(15) == 0              # answered, then the seat hung up
+        # the pool sends its BYE first and only then says "ended"
+        _until(lambda: len(events) >= 3, 10, "the seat's three call events")
         with lock:
             kinds = [(e, i.user) for e, i in events]
             ended = [i for e, i in events if e == "ended"]
@@ -114,7 +116,8 @@ def test_callee_pool_answers_a_queued_call_and_hangs_up(tmp_path):
         with lock:
             events.clear()
         assert gen.call("12368", caller="13912345679", patience_s=1).wait(15) == 0
-        time.sleep(0.3)
+        # the caller's CANCEL was answered: the seat's "ended" follows its 487
+        _until(lambda: any(e == "ended" for e, _ in list(events)), 10, "the cancelled call ended")
         with lock:
             got = [(e, i.user, i.end_reason) for e, i in events]
         assert got == [("ringing", "8003", ""), ("ended", "8003", "cancelled")]
@@ -153,6 +156,10 @@ class Watch:
                 self.queues.setdefault(p.queue.queue, []).append(p.queue)
             if p.seat is not None:
                 self.seats.setdefault(p.seat.seat, set()).add(p.seat.state)
+
+    def saw_any(self, states) -> bool:
+        with self.lock:
+            return any(set(states) & seen for seen in self.seats.values())
 
     def answered(self) -> int:
         with self.lock:
@@ -224,12 +231,14 @@ def test_demo_platform_is_alive_and_the_users_seat_gets_a_queued_call(tmp_path):
         _until(lambda: SeatState.READY in watch.seats.get("8042", ()), 10, "8042 ready")
         # queued calls answered by simulated seats, as the queue server counts them
         _until(lambda: watch.answered() >= 5, 30, "5 calls answered")
-        assert sim.answered >= 5
+        # the seats count an answer on their own thread, after the 200 OK went out
+        _until(lambda: sim.answered >= 5, 10, "5 answers counted by the simulated seats")
         # the seats are offered callers who are parties of the demo's cases, and others
         _until(lambda: set(sim.callers_seen) & phones, 20, "a case party calling")
         _until(lambda: {c for c in set(sim.callers_seen) - phones if c.startswith("139")}, 20,
                "a caller with a random number")
-        assert {SeatState.TALKING, SeatState.WRAP_UP} & set().union(*watch.seats.values())
+        _until(lambda: watch.saw_any({SeatState.TALKING, SeatState.WRAP_UP}), 30,
+               "a watched seat talking or in wrap-up")
         # at the morning peak of a 2-minute day the main platform cannot keep up
         _until(lambda: watch.most_waiting() >= 1, 30, "a caller waiting in a queue")
 
