@@ -61,7 +61,7 @@ def _html_rows(page):
 def test_typing_shows_ranked_highlighted_hits(page, qtbot):
     type_text(page.search, "上诉")
     assert page.model.rowCount() == 0                 # debounced: nothing yet
-    qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=2000)
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=10000)
     hits = page.model.hits
     assert all("上诉" in h.article.question for h in hits[:4])
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
@@ -85,14 +85,14 @@ def test_a_burst_of_keystrokes_costs_one_query(page, kb, qtbot):
 
     page.kb = Counting()
     type_text(page.search, "诉讼费用")
-    qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=2000)
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=10000)
     qtbot.wait(200)
     assert calls == ["诉讼费用"]
 
 
 def test_one_character_and_phrase(page, qtbot):
     type_text(page.search, "费")
-    qtbot.waitUntil(lambda: page.model.rowCount() >= 8, timeout=2000)
+    qtbot.waitUntil(lambda: page.model.rowCount() >= 8, timeout=10000)
     assert all("费" in h.article.question for h in page.model.hits[:5])
     page.search.clear()
     type_text(page.search, "诉讼费用")
@@ -126,7 +126,7 @@ def test_down_key_moves_into_results_and_selection_shows_article(page, qtbot):
 def test_nothing_found_and_ask_the_judge(page, qtbot):
     page.set_query("旁听 上诉 外星人")
     assert page.model.rowCount() == 0 and "外星人" in page.status.text()
-    with qtbot.waitSignal(page.askJudgeRequested) as sig:
+    with qtbot.waitSignal(page.askJudgeRequested, timeout=10000) as sig:
         qtbot.mouseClick(page.ask_btn, Qt.LeftButton)
     assert sig.args == ["旁听 上诉 外星人"]
     page.set_query("  ")
@@ -224,7 +224,7 @@ def test_editor_add_edit_delete(editor, kb, qtbot, dialogs):
 
 def test_editor_filter_uses_the_search(editor, qtbot):
     type_text(editor.filter, "保全")
-    qtbot.waitUntil(lambda: 0 < editor.list.count() < 20, timeout=2000)
+    qtbot.waitUntil(lambda: 0 < editor.list.count() < 20, timeout=10000)
     _select(editor, "申请保全要交多少费用？")
     assert editor.question.text() == "申请保全要交多少费用？"
     assert editor.legal_basis.toPlainText().startswith("《")

@@ -163,10 +163,10 @@ def test_grid_copy_matches_the_model_and_passes_qtmodeltester(board, qtmodeltest
 def test_grid_times_tick_on_screen_and_catch_up_when_scrolled_into_view(board, qtbot):
     d, clock, model, win, feed = board
     win.resize(1200, 700)
-    win.show()
-    qtbot.waitExposed(win)
+    with qtbot.waitExposed(win, timeout=10000):   # a context manager: a bare call waits for nothing
+        win.show()
     g = win.grid_model
-    qtbot.waitUntil(lambda: len(g.visible) > 5, timeout=2000)  # the rows on screen are known
+    qtbot.waitUntil(lambda: len(g.visible) > 5, timeout=10000)  # the rows on screen are known
     shown = [win.proxy.mapToSource(win.proxy.index(r, 0)).row() for r in (0, win.proxy.rowCount() - 1)]
     first, last = (model.rows[i] for i in shown)
     for s in (first, last):
@@ -183,7 +183,7 @@ def test_grid_times_tick_on_screen_and_catch_up_when_scrolled_into_view(board, q
     assert g.data(g.index(top, 4)) == "01:05"
     assert g.data(g.index(bottom, 4)) is None
     win.table.scrollTo(win.proxy.mapFromSource(g.index(bottom, 0)))
-    qtbot.waitUntil(lambda: g.data(g.index(bottom, 4)) == "01:05", timeout=2000)
+    qtbot.waitUntil(lambda: g.data(g.index(bottom, 4)) == "01:05", timeout=10000)
 
 
 def test_grid_sorts_by_time_in_state_and_filters_in_qt(board):
@@ -219,8 +219,8 @@ def test_feed_problem_line(board):
 def test_tiles_out_of_view_redraw_when_scrolled_into_view(board, qtbot):
     d, clock, model, win, feed = board
     win.resize(1200, 700)
-    win.show()
-    qtbot.waitExposed(win)
+    with qtbot.waitExposed(win, timeout=10000):   # a context manager: a bare call waits for nothing
+        win.show()
     hidden = [t for t in win.tiles.tiles.values() if t.visibleRegion().isEmpty()]
     assert hidden, "every tile fits on screen: nothing to check"
     tile = hidden[-1]
@@ -231,5 +231,5 @@ def test_tiles_out_of_view_redraw_when_scrolled_into_view(board, qtbot):
     win.tiles.flush()
     assert tile.counts.text() == before  # out of view: not redrawn yet
     win.tiles.ensureWidgetVisible(tile)
-    qtbot.waitUntil(lambda: tile.counts.text() != before, timeout=2000)
+    qtbot.waitUntil(lambda: tile.counts.text() != before, timeout=10000)
     assert model.court_summary(tile.code).count(SeatState.TALKING) == 1
