@@ -31,6 +31,7 @@ def test_new_call_in_a_reused_slot_survives_the_ended_one(seat, peer, qapp):
         # (the ended call's slot, in pjsua's round) to a call that is answered.
         for _ in range(3):
             engine.make_call("7777")
+        m = b.mark()
         live = engine.make_call("9002")
         wait_until(lambda: (s := engine.call_snapshot(live)) is not None
                    and s.phase is CallPhase.ACTIVE, what=f"round {round_}: answered")
@@ -39,6 +40,14 @@ def test_new_call_in_a_reused_slot_survives_the_ended_one(seat, peer, qapp):
             qapp.processEvents()
         s = engine.call_snapshot(live)
         assert s is not None and s.phase is CallPhase.ACTIVE, f"round {round_}: the new call was cut"
+        # The far end agrees: it has the call, answered, and no hang-up yet.
+        incoming = b.wait_event(event="incoming", since=m, timeout=10)
+        b.wait_event(event="call_state", call=incoming["call"], state="CONFIRMED", since=m, timeout=10)
+        assert not b.find_events(since=m, event="call_state", call=incoming["call"],
+                                 state="DISCONNECTED"), f"round {round_}: the far end was hung up"
         engine.hangup(live)
+        b.wait_event(event="call_state", call=incoming["call"], state="DISCONNECTED", since=m,
+                     timeout=10)
         wait_until(lambda: not engine.calls(), timeout=15, what=f"round {round_}: all ended")
-    assert b is not None
+        # One call reached 9002 this round (the failing ones never left Kamailio).
+        assert len(b.find_events(since=m, event="incoming")) == 1
