@@ -80,15 +80,30 @@ def test_lending_from_the_panel_refused_then_done(qtbot, qsrv):
         ua.close()
 
 
+@pytest.fixture(scope="module")
+def lent(qsrv):
+    """8043 (Haidian) lent to the main platform for 30 min by the supervisor
+    (what the panel sends, see the test above; lending again only renews it)."""
+    from sip.simple.ua import PresenceUA
+    ua = PresenceUA("127.0.0.1", qsrv.tcp_port, "8901", PW["8901"], transport="tcp",
+                    keepalive_interval=None, auto_recover=False)
+    try:
+        status, reason = ua.send_message("sip:q-admin@127.0.0.1", "lend 8043 30")
+    finally:
+        ua.close()
+    assert status == 200, (status, reason)
+    return "8043"
+
+
 @pytest.mark.skipif(SIPP is None, reason="sipp not installed")
-def test_lent_seat_gets_a_main_platform_call_with_a_banner(qtbot, qsrv, engine, tmp_path):
-    """8043 (Haidian) is lent (previous test); the main queue's caller reaches it."""
+def test_lent_seat_gets_a_main_platform_call_with_a_banner(qtbot, qsrv, lent, engine, tmp_path):
+    """8043 (Haidian) is lent; the main queue's caller reaches it."""
     from app import paths
     from app.domain.directory import Directory
     from app.domain.seat_state import SeatStateMachine
     from app.services.seat_presence import SeatPresenceService
     from sip.presence_publisher import PresencePublisher
-    from tests.test_softphone_e2e import free_port
+    from tests.sipp_ports import sipp_port_args
     from ui.softphone.controller import PhoneController
     from ui.softphone.window import SoftphoneWindow
 
@@ -115,7 +130,7 @@ def test_lent_seat_gets_a_main_platform_call_with_a_banner(qtbot, qsrv, engine, 
     scen = tmp_path / "c.xml"
     scen.write_text((paths.root() / "tests" / "sipp" / "uac_seat_hangs_up.xml").read_text())
     proc = subprocess.Popen([SIPP, f"127.0.0.1:{qsrv.udp_port}", "-sf", str(scen), "-s", "12368", "-m", "1",
-                             "-i", "127.0.0.1", "-p", str(free_port()), "-mp", str(free_port()),
+                             "-i", "127.0.0.1", *sipp_port_args(),
                              "-timeout", "20s", "-timeout_error", "-nostdin", "-nd"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 
 from app.domain.calls import CallPhase, CallResult, RegState
 from tests.conftest import SEAT, seat_settings, wait_until
+from tests.sipp_ports import sipp_port_args
 
 pytestmark = pytest.mark.e2e
 SIPP = shutil.which("sipp")
@@ -58,6 +59,8 @@ def desk(seat, store, qtbot):
 
 
 def free_port():
+    """A free UDP port on loopback (kept for other modules; sipp's own ports
+    come from tests/sipp_ports.py: sipp also binds -mp + 2)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0))
     p = s.getsockname()[1]
@@ -68,8 +71,8 @@ def free_port():
 def run_sipp(kamailio, scenario, service=SEAT):
     return subprocess.Popen(
         [SIPP, f"127.0.0.1:{kamailio.udp_port}", "-sf", str(SCEN / scenario), "-s", service,
-         "-m", "1", "-i", "127.0.0.1", "-p", str(free_port()), "-mp", str(free_port()),
-         "-timeout", "20s", "-timeout_error", "-nostdin", "-bg" if False else "-nd"],
+         "-m", "1", "-i", "127.0.0.1", *sipp_port_args(),
+         "-timeout", "20s", "-timeout_error", "-nostdin", "-nd"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -258,7 +261,9 @@ def test_attended_transfer_and_three_way_conference(engine, kamailio, desk, peer
     # The caller is now connected to 9003 (a new dialog replacing the consult one).
     ev = a.wait_event(lambda e: e.get("event") == "call_state" and e.get("state") == "CONFIRMED"
                       and "9003" in e.get("remote", ""), since=mark_a, timeout=10)
-    assert ev
+    # the caller placed it itself (the seat's REFER with Replaces), as a new call
+    assert ev["role"] == "caller" and ev["call"] != a_call, ev
+    assert ev["code"] == 200, ev
 
 
 # ------------------------------------------------- keyboard, auto-answer, redial
