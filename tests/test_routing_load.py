@@ -21,10 +21,13 @@ Why the callers talk 0.5 s and not ~10 s: 20 seats can serve 20 calls/s only
 if a call holds its seat about 1 s; with 10 s calls they would serve 2
 calls/s and the queue would grow without end (no call can be answered by a
 seat that does not exist).  The >= 200 calls in flight are therefore reached
-the way a morning opening does: the seats log in (publish READY) only
-``OPEN_S`` seconds after the first caller, so about 200 callers are queued
-(a queued caller is a call in flight: its INVITE transaction is held), then
-the seats drain the backlog faster than callers arrive.
+the way a morning opening does: the seats log in (publish READY) only once
+Kamailio holds ``IN_FLIGHT`` (200) callers waiting, as the queues' documents
+(the wallboard's view) say, about ``IN_FLIGHT / RATE`` = 10 s after the first
+caller, and sipp has sampled its current calls once more (a queued caller is
+a call in flight: its INVITE transaction is held); then the seats drain the
+backlog faster than callers arrive. Opening after a fixed time instead left
+the backlog short of 200 whenever sipp or Kamailio fell behind on a busy machine.
 
 Checked: sipp's successful calls == calls created (none failed, none lost);
 every INVITE that reached a seat was for a queue the seat belongs to
@@ -50,7 +53,9 @@ from app.domain.presence_doc import SeatPresence, seat_pidf
 from app.domain.routing import QueueConfig
 from app.domain.seat_state import SeatState
 from deploy.kamailio.launcher import KamailioError, KamailioServer, SipUser, find_kamailio
-from tests.test_routing_e2e import ANSWERED, CALLER, free_port
+from app.domain.presence_doc import parse_pidf
+from tests.sipp_ports import sipp_port_args
+from tests.test_routing_e2e import ANSWERED, CALLER
 
 SIPP = shutil.which("sipp")
 try:
@@ -68,7 +73,10 @@ SECONDS = int(os.environ.get("LOAD_SECONDS", "60"))
 CALLS = RATE * SECONDS
 TALK_MS = 500
 WRAP_S = 0.2
-OPEN_S = 11.0
+IN_FLIGHT = min(200, CALLS)     # queued callers the seats open on
+OPEN_MAX_S = 60.0               # ... waiting for them at most this long (10 s at 20/s)
+SAMPLE_S = 1.5                  # then one more of sipp's 1 s statistics samples
+WATCHER = "8902"                # subscribes to the queues' documents
 MAIN = [str(8001 + i) for i in range(12)]
 SUB = [str(8041 + i) for i in range(9)]
 PER_AGENT = 3   # of pjsua2's 4 calls per process: one spare for a call still ending
@@ -112,7 +120,8 @@ def test_load_20cps_200_in_flight_no_call_lost_or_misrouted(tmp_path):
         f.write("SEQUENTIAL\n")
         for i in range(5):
             f.write(("12368" if i < 3 else "1236811") + ";\n")
-    srv = KamailioServer(tmp_path / "kam", users=[SipUser(u, p) for u, p in PW.items()],
+    srv = KamailioServer(tmp_path / "kam", users=[SipUser(u, p) for u, p in PW.items()]
+                         + [SipUser(WATCHER, "pw-" + WATCHER)],
                          queues=QUEUES, shm_mb=512,
                          debug=int(os.environ.get("LOAD_KAMAILIO_DEBUG", "1")))
     agents: list = []
@@ -176,18 +185,39 @@ def test_load_20cps_200_in_flight_no_call_lost_or_misrouted(tmp_path):
 
         desk_thread = threading.Thread(target=desks, daemon=True)
 
+        # the queues' waiting counts, as the wallboard sees them
+        waiting: dict[str, int] = {}
+        wcond = threading.Condition()
+
+        def on_queue(sub, n) -> None:
+            q = parse_pidf(n.pidf).queue if n.pidf else None
+            if q is not None:
+                with wcond:
+                    waiting[q.queue] = q.waiting
+                    wcond.notify_all()
+
+        uas[WATCHER] = PresenceUA("127.0.0.1", srv.udp_port, WATCHER, "pw-" + WATCHER,
+                                  keepalive_interval=None, auto_recover=False)
+        for q in QUEUES:
+            uas[WATCHER].subscribe(srv.queue_uri(q.name), on_notify=on_queue)
+
         t_start = time.monotonic()
         sipp = subprocess.Popen(
             [SIPP, f"127.0.0.1:{srv.udp_port}", "-sf", str(tmp_path / "caller.xml"),
              "-inf", str(tmp_path / "numbers.csv"), "-r", str(RATE), "-m", str(CALLS),
-             "-l", str(CALLS), "-d", str(TALK_MS), "-i", "127.0.0.1", "-p", str(free_port()),
-             "-mp", str(free_port()), "-timeout", str(SECONDS + 120) + "s", "-nostdin", "-nd",
+             "-l", str(CALLS), "-d", str(TALK_MS), "-i", "127.0.0.1", *sipp_port_args(),
+             "-timeout", str(SECONDS + 120) + "s", "-nostdin", "-nd",
              "-trace_stat", "-stf", str(tmp_path / "stat.csv"), "-fd", "1",
              "-trace_rtt", "-rtt_freq", "1", "-trace_err",
              "-error_file", str(tmp_path / "err.log")]
             + os.environ.get("LOAD_SIPP_EXTRA", "").split(),
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, cwd=str(tmp_path))
-        time.sleep(OPEN_S)   # the seats log in late: the callers queue up meanwhile
+        # the seats log in late: the callers queue up meanwhile
+        with wcond:
+            wcond.wait_for(lambda: sum(waiting.values()) >= IN_FLIGHT, OPEN_MAX_S)
+            queued_at_open = sum(waiting.values())
+        time.sleep(SAMPLE_S)   # sipp samples its current calls while all of them are held
+        open_s = time.monotonic() - t_start
         for u in SEATS:
             publish(u, SeatState.READY)
         desk_thread.start()
@@ -240,9 +270,10 @@ def test_load_20cps_200_in_flight_no_call_lost_or_misrouted(tmp_path):
               f"({created / max(1e-9, SECONDS):.1f} calls/s offered), whole run {elapsed:.1f} s; "
               f"sipp rc {rc}: {ok} successful, {failed} failed")
         print(f"  max in flight (sipp current calls, 1 s samples): {max_inflight}; "
-              f"seats ready after {OPEN_S:.0f} s; {len(SEATS)} seats in {len(agents)} agents")
+              f"seats ready after {open_s:.1f} s, when Kamailio held {queued_at_open} "
+              f"waiting; {len(SEATS)} seats in {len(agents)} agents")
         print(f"  served: {len(offers)} distinct calls reached a seat "
-              f"({len(offers) / max(1e-9, elapsed - OPEN_S):.1f} calls/s after the seats opened), "
+              f"({len(offers) / max(1e-9, elapsed - open_s):.1f} calls/s after the seats opened), "
               f"{reoffered} offered more than once, {len(misrouted)} misrouted")
         if waits:
             print(f"  wait INVITE->200: p50 {_pct(waits, 50):.2f} s  p90 {_pct(waits, 90):.2f} s  "
@@ -262,7 +293,9 @@ def test_load_20cps_200_in_flight_no_call_lost_or_misrouted(tmp_path):
         assert rc == 0
         assert not misrouted, misrouted[:5]
         assert len(offers) == CALLS
-        assert max_inflight >= 200, max_inflight
+        assert queued_at_open >= IN_FLIGHT, \
+            f"only {queued_at_open} callers waiting after {OPEN_MAX_S:.0f} s"
+        assert max_inflight >= IN_FLIGHT, max_inflight
     finally:
         if sipp is not None and sipp.poll() is None:
             sipp.kill()
