@@ -6,6 +6,23 @@ incrementing nonce count, so after the first challenge every request carries
 credentials up front and is not challenged again (Kamailio's ``auth`` module
 accepts nonce reuse until ``nonce_expire``; then it answers with
 ``stale=true`` and we recompute once).
+
+What a challenge to a request that already carried credentials means
+(:meth:`DigestAuth.learn`), as Kamailio 5.6 answers (measured here):
+
+* ``stale`` -- ``stale=true``: the nonce is too old, or older than the
+  server's start (every nonce from before a restart: ``auth_check`` rc -4,
+  whatever the ``secret``), the credentials themselves were fine.  RFC 7616
+  3.3: resend with the new nonce, without counting it as a rejection.
+* ``new`` -- a different nonce without ``stale``: e.g. a nonce of the
+  previous server process minted in the very second the new one started
+  (rc -1, "invalid nonce").  Resend with the new nonce.
+* ``same`` -- the nonce we used, again, without ``stale``.  Kamailio's nonce
+  is the same for every challenge within one second, and it answers a wrong
+  password with 403 (our config), so this is a request it could not check:
+  rc -1 from ``auth_db`` when its SQLite query fails (db_sqlite has no busy
+  timeout).  Worth one or two resends after a pause; a server that really
+  rejects the credentials this way keeps answering so and the sender stops.
 """
 
 from __future__ import annotations
@@ -132,19 +149,27 @@ class DigestAuth:
             self._last_realm = None
 
     def on_challenge(self, response: SipMessage, used_nonce: str | None) -> bool:
-        """Learn the challenge(s) of a 401/407.  True when a retry can succeed:
-        the nonce is new or marked stale.  False when the challenged request
-        already carried that very nonce (wrong credentials), or there is no
-        password."""
+        """Learn the challenge(s) of a 401/407.  True when a retry can succeed
+        at once: the nonce is new or marked stale.  False when the challenged
+        request already carried that very nonce (see :meth:`learn`: ``same``),
+        or there is no password."""
+        return self.learn(response, used_nonce) in ("new", "stale")
+
+    def learn(self, response: SipMessage, used_nonce: str | None) -> str:
+        """Learn the challenge(s) of a 401/407 and say what it means for the
+        challenged request (module docstring): ``"stale"``, ``"new"``,
+        ``"same"``, or ``"none"`` (no password, or no usable digest
+        challenge: a resend cannot help)."""
         if self.password is None:
-            return False
+            return "none"
         proxy = response.status == 407
         values = response.headers_all("proxy-authenticate" if proxy else "www-authenticate")
         if not values:
             # some servers send the other header
             values = response.headers_all("www-authenticate") or response.headers_all(
                 "proxy-authenticate")
-        retry = False
+        verdict = "none"
+        rank = {"none": 0, "same": 1, "new": 2, "stale": 3}
         with self._lock:
             for v in values:
                 ch = parse_challenge(v, proxy=proxy)
@@ -156,9 +181,10 @@ class DigestAuth:
                     continue
                 self._realms[ch.realm] = _RealmState(ch)
                 self._last_realm = ch.realm
-                if ch.stale or ch.nonce != used_nonce:
-                    retry = True
-        return retry
+                this = "stale" if ch.stale else ("new" if ch.nonce != used_nonce else "same")
+                if rank[this] > rank[verdict]:
+                    verdict = this
+        return verdict
 
     def authorization(self, method: str, uri: str, realm: str | None = None
                       ) -> tuple[str, str, str] | None:

@@ -481,15 +481,37 @@ class _Core:
 # Authenticated requests (shared by the UA and the pool)
 # --------------------------------------------------------------------------
 
+# Answering challenges to a request that already carried credentials
+# (digest.DigestAuth.learn): stale nonces (every nonce from before a server
+# restart) are resent with the new nonce and not counted as rejections, up to
+# this many times ...
+_MAX_STALE_RESENDS = 3
+# ... and a challenge that repeats the nonce just used (the server could not
+# check the credentials: Kamailio's auth_db when its SQLite query fails, seen
+# right after a restart) is resent after these pauses, then taken as final.
+_UNVERIFIED_PAUSES_S = (0.25, 0.75)
+
+
 def _send_authenticated(core: _Core, digest: DigestAuth,
                         make: Callable[[], tuple[str, str, list[tuple[str, str]], bytes | str]],
                         on_final: Callable[[SipMessage | None], None],
                         timeout: float | None = None, max_challenges: int = 2) -> None:
-    """Send ``make()``'s request with cached credentials; answer up to
-    ``max_challenges`` 401/407 challenges (a new or stale nonce) by calling
-    ``make()`` again (new CSeq) and resending.  ``on_final`` gets the final
-    response, or None on timeout / lost transport."""
-    state = {"challenges": 0}
+    """Send ``make()``'s request with cached credentials and answer 401/407
+    challenges by calling ``make()`` again (new CSeq) and resending: up to
+    ``max_challenges`` with a new nonce, up to ``_MAX_STALE_RESENDS`` with
+    ``stale=true`` (not counted as rejections, RFC 7616 3.3), and up to
+    ``len(_UNVERIFIED_PAUSES_S)`` repeating the nonce just used, after a
+    pause.  ``on_final`` gets the final response (a 401/407 when the
+    challenges go on), or None on timeout / lost transport."""
+    state = {"new": 0, "stale": 0, "same": 0}
+    limits = {"new": max_challenges, "stale": _MAX_STALE_RESENDS,
+              "same": len(_UNVERIFIED_PAUSES_S)}
+
+    def resend() -> None:
+        try:
+            attempt()
+        except OSError:
+            on_final(None)
 
     def attempt() -> None:
         method, uri, headers, body = make()
@@ -501,15 +523,17 @@ def _send_authenticated(core: _Core, digest: DigestAuth,
 
         def done(tx: _ClientTx) -> None:
             resp = tx.response
-            if (resp is not None and resp.status in (401, 407)
-                    and state["challenges"] < max_challenges
-                    and digest.on_challenge(resp, used_nonce)):
-                state["challenges"] += 1
-                try:
-                    attempt()
-                except OSError:
-                    on_final(None)
-                return
+            if resp is not None and resp.status in (401, 407):
+                verdict = digest.learn(resp, used_nonce)
+                if verdict in limits and state[verdict] < limits[verdict]:
+                    state[verdict] += 1
+                    if verdict == "same":
+                        t = threading.Timer(_UNVERIFIED_PAUSES_S[state["same"] - 1], resend)
+                        t.daemon = True
+                        t.start()
+                    else:
+                        resend()
+                    return
             on_final(resp)
 
         core.request(method, uri, headers, body, callback=done, timeout=timeout)
@@ -527,8 +551,9 @@ def _blocking(core: _Core, digest: DigestAuth, make, timeout: float | None = Non
         ev.set()
 
     _send_authenticated(core, digest, make, fin, timeout)
-    # worst case: three transactions in a row
-    ev.wait(3 * (timeout or core.request_timeout) + 1.0)
+    # worst case: every transaction _send_authenticated may send, one after the other
+    sends = 1 + 2 + _MAX_STALE_RESENDS + len(_UNVERIFIED_PAUSES_S)
+    ev.wait(sends * (timeout or core.request_timeout) + sum(_UNVERIFIED_PAUSES_S) + 1.0)
     return box[0] if box else None
 
 
