@@ -84,7 +84,14 @@ def _first_line(raw: str) -> str:
 
 
 class UdpUA:
-    """Sends requests, answers digest challenges, receives requests."""
+    """Sends requests, answers digest challenges, receives requests.
+
+    A request is sent at most MAX_SENDS times: challenges are answered as the
+    product client does (sip/simple/ua.py _send_authenticated), so a request
+    right after a restart, whose credentials the server could not check, gets
+    through (see tests/test_digest_retry.py)."""
+
+    MAX_SENDS = 6
 
     def __init__(self, server: KamailioServer, user: str, password: str | None = None):
         self.srv = server
@@ -134,7 +141,9 @@ class UdpUA:
         to_uri = to_uri or ruri
         from_user = from_user or self.user
         auth_hdr = None
-        for cseq in (1, 2):
+        used_nonce = None
+        same_again = 0
+        for cseq in range(1, 1 + self.MAX_SENDS):
             branch = "z9hG4bK" + uuid.uuid4().hex[:16]
             lines = [
                 f"{method} {ruri} SIP/2.0",
@@ -169,10 +178,22 @@ class UdpUA:
                 resp = r
                 break
             assert resp is not None, f"no final reply to {method} {ruri}"
-            if resp.status in (401, 407) and cseq == 1 and self.password is not None:
+            if resp.status in (401, 407) and self.password is not None:
                 chal = resp.header("WWW-Authenticate" if resp.status == 401 else "Proxy-Authenticate")
+                nonce = dict(re.findall(r'(\w+)="?([^",]*)"?', chal)).get("nonce")
+                if used_nonce is not None and nonce == used_nonce and "stale=true" not in chal.lower():
+                    # challenged again with the nonce just used: Kamailio could not check
+                    # the credentials (auth_db's SQLite query failed, rc -1; a wrong
+                    # password gets 403 here). As the product client: a pause, then again.
+                    same_again += 1
+                    if same_again > 2:
+                        return resp
+                    time.sleep(0.25 * same_again)
+                # otherwise: the first challenge, a stale nonce (every nonce from before a
+                # restart) or a new one: answer it at once
                 name = "Authorization" if resp.status == 401 else "Proxy-Authorization"
                 auth_hdr = f"{name}: {self._digest(chal, method, ruri)}"
+                used_nonce = nonce
                 continue
             return resp
         return resp

@@ -136,7 +136,7 @@ def test_digest_rfc2617_vector_and_nonce_reuse():
     _, v2, _ = auth.authorization("PUBLISH", "sip:u@r")
     assert name == "Proxy-Authorization" and used == "n1"
     assert "nc=00000001" in v1 and "nc=00000002" in v2    # nonce reused, nc counts up
-    assert auth.on_challenge(resp, "n1") is False         # same nonce again: wrong password
+    assert auth.on_challenge(resp, "n1") is False         # same nonce again: not at once
     stale = parse_message(b"SIP/2.0 407 x\r\nCSeq: 1 PUBLISH\r\n"
                           b'Proxy-Authenticate: Digest realm="r", nonce="n1", stale=true\r\n\r\n')
     assert auth.on_challenge(stale, "n1") is True         # stale: recompute and resend
@@ -229,7 +229,12 @@ def test_publish_recovers_from_412_after_server_lost_state(server):
         con.commit()
         con.close()
         server.start()
-        r = ua.refresh_publication()        # conditional refresh -> 412 -> fresh PUBLISH
+        # conditional refresh -> 412 -> fresh PUBLISH. Its cached nonce is from before the
+        # restart: challenged first (stale=true, or a new nonce in the second the server
+        # started), and a request auth_db could not check right after the start is
+        # challenged again with the same nonce: the client answers each (bounded; see
+        # tests/test_digest_retry.py), so no retry is needed here.
+        r = ua.refresh_publication()
         assert r.status == 200 and r.recovered_412 and r.fresh
         assert r.etag and r.etag != old_etag
         r = ua.publish(pidf("1001", "BUSY"), expires=60)
@@ -242,8 +247,13 @@ def test_publish_recovers_from_412_after_server_lost_state(server):
 @pytest.mark.e2e
 @pytest.mark.parametrize("transport", ["tcp", "udp"])
 def test_subscription_failure_detected_when_server_killed(server, transport):
-    wall = _ua(server, "wall", "pw-wall", transport, keepalive_interval=0.5,
-               keepalive_timeout=1.0, recover_interval=0.5)
+    keepalive, keepalive_timeout = 0.5, 1.0
+    # design: the next keep-alive OPTIONS goes out within `keepalive` and fails after
+    # `keepalive_timeout` (TCP: the closed connection is seen sooner); 2 s for a busy
+    # machine. Measured here: about 1.5 s (UDP).
+    detect_bound = keepalive + keepalive_timeout + 2.0
+    wall = _ua(server, "wall", "pw-wall", transport, keepalive_interval=keepalive,
+               keepalive_timeout=keepalive_timeout, recover_interval=0.5)
     events: list[tuple[str, str, float]] = []
     cond = threading.Event()
 
@@ -257,10 +267,10 @@ def test_subscription_failure_detected_when_server_killed(server, transport):
         assert sub.wait_for(lambda s: s.notify_count >= 1, 5)
         t0 = time.monotonic()
         server.kill()
-        assert cond.wait(5.0), events
+        assert cond.wait(2 * detect_bound), events   # waits past the bound: a late
         state, reason, t = next(e for e in events if e[0] in ("failed", "terminated"))
         print(f"\n{transport}: loss detected after {t - t0:.2f} s ({state}: {reason})")
-        assert t - t0 < 4.0
+        assert t - t0 < detect_bound                 # detection fails here, with its time
         # the server comes back: the subscription is re-established by itself
         server.start()
         assert sub.wait_for(lambda s: s.state == "active", 10), events
