@@ -145,6 +145,7 @@ def test_queued_caller_hears_the_announcement_then_the_seat(srv, seats, caller):
     caller.wait_state(call, "CONFIRMED", timeout=10)
     # the media moves from rtpengine's player to the seat (jitter buffer,
     # rtpengine's switch): measure until the seat's tone is what is heard
+    time.sleep(0.5)
     deadline = time.monotonic() + 10
     while True:
         talk = caller.measure(call, seconds=1.0)
