@@ -169,13 +169,16 @@ class CapturePort(pj.AudioMediaPort):
         return data
 
     def onFrameReceived(self, frame):
-        if not self.recording:
+        # getattr: while the Python object is being freed (a call dropped at the end) the
+        # clock thread can still call in once, with the attributes already gone
+        chunks = getattr(self, "chunks", None)
+        if not getattr(self, "recording", False) or chunks is None:
             return
         try:
             if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size > 0:
-                self.chunks.append(vec_read(frame.buf, frame.size))
+                chunks.append(vec_read(frame.buf, frame.size))
             else:  # no audio this tick: count it as silence so durations stay true
-                self.chunks.append(b"\0\0" * SAMPLES_PER_FRAME)
+                chunks.append(b"\0\0" * SAMPLES_PER_FRAME)
         except Exception:
             traceback.print_exc()
 
