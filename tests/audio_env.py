@@ -396,17 +396,20 @@ class VirtualAudio:
     def streams_on(self, sink: str) -> list[str]:
         """PipeWire object ids of client streams playing to ``sink`` or recording from
         its monitor."""
+        return [stream for stream, _client in self._streams_and_clients(sink)]
+
+    def _streams_and_clients(self, sink: str) -> list[tuple[str, str | None]]:
         sinks = {s["name"]: s["index"] for s in json.loads(self.pactl("-f", "json", "list", "sinks"))}
         sources = {s["name"]: s["index"] for s in
                    json.loads(self.pactl("-f", "json", "list", "sources"))}
-        ids = []
+        out = []
         for si in json.loads(self.pactl("-f", "json", "list", "sink-inputs")):
             if si.get("sink") == sinks.get(sink):
-                ids.append(str(si["properties"]["object.id"]))
+                out.append((str(si["properties"]["object.id"]), si["properties"].get("client.id")))
         for so in json.loads(self.pactl("-f", "json", "list", "source-outputs")):
             if so.get("source") == sources.get(f"{sink}.monitor"):
-                ids.append(str(so["properties"]["object.id"]))
-        return ids
+                out.append((str(so["properties"]["object.id"]), so["properties"].get("client.id")))
+        return out
 
     def unplug(self, sink: str) -> list[str]:
         """Emulate a headset pulled out: the sink goes away and so do the streams that
@@ -414,11 +417,18 @@ class VirtualAudio:
 
         A sound server on its own *moves* streams off a removed sink to the default one
         (PortAudio then sees nothing at all); a USB headset on raw ALSA, or on WASAPI,
-        instead fails the stream. Destroying the client streams first reproduces that
-        failure, which is the case the bridge has to survive. Returns the ids destroyed."""
-        ids = self.streams_on(sink)
-        for i in ids:
-            subprocess.run(["pw-cli", "destroy", i], env=self.env, capture_output=True, timeout=5)
+        instead fails the stream. Destroying the streams' clients first reproduces that
+        failure, which is the case the bridge has to survive. The *client* (each ALSA
+        PCM's own connection to the server), not just the stream: after a destroyed
+        stream PortAudio may see an underrun, recover, and the ALSA plugin then makes a
+        new stream on the same connection, which the server puts on the default sink
+        (seen once in 50 runs under load: the speaker played on, unnoticed). Returns the
+        ids of the streams that went."""
+        found = self._streams_and_clients(sink)
+        ids = [stream for stream, _client in found]
+        for target in dict.fromkeys(client or stream for stream, client in found):
+            subprocess.run(["pw-cli", "destroy", str(target)], env=self.env,
+                           capture_output=True, timeout=5)
         # the destroys are asynchronous: a stream still there when the sink goes is moved
         # to the default sink instead of failing (seen once under load: only the
         # microphone failed, the speaker stream played on unnoticed)
