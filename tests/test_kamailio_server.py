@@ -26,6 +26,7 @@ from deploy.kamailio.launcher import (
     find_kamailio,
     pick_free_port,
 )
+from tests.sipp_ports import sipp_port_args
 
 pytestmark = pytest.mark.e2e
 
@@ -342,7 +343,7 @@ def run_sipp(tmp_path: Path, scenario: str, server: KamailioServer, *, service: 
     scn.write_text(scenario.replace("EXPECTED", expected))
     port = server.udp_port if transport == "udp" else server.tcp_port
     cmd = [SIPP, f"{server.host}:{port}", "-sf", str(scn), "-m", "1", "-s", service,
-           "-i", "127.0.0.1", "-p", str(pick_free_port()), "-cp", str(pick_free_port()),
+           "-i", "127.0.0.1", *sipp_port_args(),   # SIP, media (+2), control: all free
            "-t", "u1" if transport == "udp" else "t1", "-nostdin", "-timeout", "5s",
            "-timeout_error", "-trace_err", "-error_file", str(tmp_path / f"{name}.err")]
     if auth:
