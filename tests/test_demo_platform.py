@@ -259,7 +259,8 @@ def test_demo_platform_is_alive_and_the_users_seat_gets_a_queued_call(tmp_path):
         assert ev["headers"].get("X-Hotline-Queue") == "bjgy"
         caller = ev["from"].split("sip:", 1)[1].split("@", 1)[0]
         assert caller.startswith("139") or caller in phones       # one of the demo's callers
-        agent.wait_event(event="call_state", state="CONFIRMED", since=m, timeout=10)
+        agent.wait_event(event="call_state", state="CONFIRMED", call=ev["call"], since=m,
+                         timeout=10)
         print(p.status())
         procs = list(p.callers._procs)
     finally:
