@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import pytest
 from PySide6.QtCore import Qt
@@ -227,10 +228,12 @@ def directory():
 
 def _detach(*pairs):
     for sig, slot in pairs:
-        try:
-            sig.disconnect(slot)
-        except (RuntimeError, TypeError):
-            pass
+        with warnings.catch_warnings():      # already detached (a restarted page)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            try:
+                sig.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
 
 
 @pytest.fixture
@@ -594,3 +597,198 @@ def test_too_long_to_send_is_refused_with_how_much_to_cut(store, kb):
         svc.answer(q.uid, "答" * 1200, by="廖鹏")
     assert e.value.code == "too_long"
     assert svc.get(q.uid).status is ConsultStatus.OPEN
+
+
+# --- delivery state: stored with the question, shown after a restart, sent again ------------
+
+def test_delivery_state_is_stored_and_survives_reopening(store, store_target, kb):
+    from app.domain.consult import Delivery
+    from app.storage.db import close_database, open_database
+    svc = ConsultService(ConsultRepository(), kb, clock=lambda: T0, new_uid=_uids())
+    failed, body = svc.ask("判决书什么时候生效？", seat=SEAT, to=JUDGE)
+    assert failed.delivery is Delivery.SENDING and failed.delivery_to == JUDGE
+    unknown, _ = svc.ask("上诉期是多少天？", seat=SEAT, to=JUDGE)     # the desk stops here
+    done, _ = svc.ask("诉讼费怎么交？", seat=SEAT, to=JUDGE)
+    untracked, _ = svc.ask("旧问题", seat=SEAT)                        # as rows from before
+    assert untracked.delivery is Delivery.NONE
+    svc.set_delivery(failed.uid, Delivery.FAILED, "404 Not Found")
+    svc.set_delivery(done.uid, Delivery.DELIVERED)
+    with pytest.raises(ConsultError) as e:
+        svc.set_delivery("nosuchuid1", Delivery.FAILED, "x")
+    assert e.value.code == "unknown_question"
+
+    close_database()                                     # the desk restarts
+    open_database(store_target)
+    svc = ConsultService(ConsultRepository(), kb, judges={JUDGE}, clock=lambda: T0 + 60)
+    got = svc.get(failed.uid)
+    assert (got.delivery, got.delivery_note, got.delivery_to) == (
+        Delivery.FAILED, "404 Not Found", JUDGE)
+    assert svc.get(unknown.uid).delivery is Delivery.SENDING
+    assert svc.get(done.uid).delivery is Delivery.DELIVERED
+    assert {q.uid for q in svc.undelivered(seat=SEAT)} == {failed.uid, unknown.uid}
+    assert svc.undelivered(seat="8002") == []
+
+    # Sent again under the same uid: the judge's desk keeps one question (add is
+    # idempotent on uid, here on a separate store as well as the shared one).
+    judge_side = ConsultService(ConsultRepository(), kb, clock=lambda: T0 + 90)
+    first = judge_side.receive(body, sender=f"sip:{SEAT}@127.0.0.1")
+    again = judge_side.receive(svc.question_body(failed.uid), sender=f"sip:{SEAT}@127.0.0.1")
+    assert first.question.id == again.question.id == failed.id
+    assert len(judge_side.questions(seat=SEAT)) == 4
+    svc.set_delivery(failed.uid, Delivery.DELIVERED)
+    assert [q.uid for q in svc.undelivered(seat=SEAT)] == [unknown.uid]
+
+    # An answer proves the judge had it: answered questions are not "undelivered".
+    _, answer_body = judge_side.answer(unknown.uid, "十五日。", by="廖鹏")
+    got = svc.receive(answer_body, sender=f"sip:{JUDGE}@127.0.0.1")
+    assert got.question.delivery is Delivery.DELIVERED
+    assert svc.undelivered(seat=SEAT) == []
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_target(request, tmp_path):
+    """Where a store that does not exist yet goes (for migrating an old schema)."""
+    from app.storage.db import close_database
+    if request.param == "sqlite":
+        yield tmp_path / "old.sqlite3"
+        close_database()
+        return
+    server = request.getfixturevalue("pg_server")
+    name = server.new_database()
+    try:
+        yield server.dsn(name)
+    finally:
+        close_database()
+        server.drop_database(name)
+
+
+def test_migration_from_the_previous_schema_keeps_the_questions(empty_target, monkeypatch):
+    import peewee
+    from app.domain.consult import Delivery
+    from app.storage import db as dbmod
+    from app.storage.db import close_database, open_database
+    with monkeypatch.context() as m:                     # a desk of the previous version
+        m.setattr(dbmod, "SCHEMA_VERSION", 5)
+        db = open_database(empty_target)
+        assert dbmod.schema_version(db) == 5
+        assert "delivery" not in {c.name for c in db.get_columns("consult_question")}
+        p = db.param
+        db.execute_sql(
+            "INSERT INTO consult_question (uid, asked_at, seat, channel, question, context, "
+            f"status, updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
+            ("olduid0001", T0, SEAT, "written", "旧的问题还在吗？", "笔记", "open", T0))
+        close_database()
+    db = open_database(empty_target)
+    assert dbmod.schema_version(db) == dbmod.SCHEMA_VERSION
+    repo = ConsultRepository()
+    q = repo.get("olduid0001")
+    assert (q.question, q.notes, q.seat, q.status) == ("旧的问题还在吗？", "笔记", SEAT,
+                                                       ConsultStatus.OPEN)
+    assert (q.delivery, q.delivery_note, q.delivery_to) == (Delivery.NONE, "", "")
+    assert repo.undelivered() == []
+    repo.set_delivery(q.uid, Delivery.FAILED, "480 Temporarily Unavailable", to=JUDGE)
+    assert repo.undelivered()[0].delivery_note == "480 Temporarily Unavailable"
+    with pytest.raises(peewee.IntegrityError):           # the column takes only known states
+        db.execute_sql("UPDATE consult_question SET delivery = 'lost'")
+    close_database()
+
+
+def _restart_page(seat, page, tmp_path, directory):
+    """The desk stops and starts again: the store reopened, a new page and service."""
+    from app.storage.db import close_database, open_database
+    from ui.desk.consult import ConsultPage, consulting_judges
+    _detach((seat.messageReceived, page.on_message),
+            (seat.messageFinished, page.on_message_finished))
+    page.close()
+    close_database()
+    open_database(tmp_path / "desk.sqlite3")
+    judges = consulting_judges(directory)
+    service = ConsultService(ConsultRepository(), page.service._kb,
+                             judges={j.number for j in judges})
+    return ConsultPage(page.ctx, service)
+
+
+def test_a_failed_question_is_not_delivered_after_a_restart_and_goes_again(
+        seat, seat_page, peer, kamailio, qtbot, tmp_path, directory):
+    from app.domain.consult import Delivery
+    page = seat_page
+    # A number the phone server does not know: 404, stored with the question.
+    page.judge.addItem("未登记 8999", "8999")
+    page.judge.setCurrentIndex(page.judge.count() - 1)
+    page.question.setPlainText("财产保全的申请费是多少？")
+    qtbot.mouseClick(page.send_btn, Qt.LeftButton)
+    uid = page.list.currentItem().data(0, Qt.UserRole)
+    wait_until(lambda: "not delivered" in _row(page, uid).text(2), what="failure shown")
+    stored = page.service.get(uid)
+    assert stored.delivery is Delivery.FAILED and stored.delivery_note.startswith("404")
+    assert stored.delivery_to == "8999"
+
+    page2 = _restart_page(seat, page, tmp_path, directory)
+    try:
+        qtbot.addWidget(page2)
+        page2.show()
+        page2.refresh(select=uid)
+        assert "not delivered" in _row(page2, uid).text(2)
+        assert "not known to the phone system" in page2.detail.toPlainText()
+        assert page2.resend_btn.isVisible()
+        page2.question.setPlainText("另一个正在写的问题")          # the seat is typing a new one
+        judge = peer(JUDGE)                                     # "Send again" to the judge above
+        assert page2.judge.currentData() == JUDGE
+        mark = judge.mark()
+        qtbot.mouseClick(page2.resend_btn, Qt.LeftButton)
+        ev = judge.wait_event(event="message", since=mark, timeout=10)
+        assert json.loads(ev["body"])["uid"] == uid               # the same question
+        assert json.loads(ev["body"])["question"] == "财产保全的申请费是多少？"
+        wait_until(lambda: "waiting" in _row(page2, uid).text(2), what="delivered")
+        got = page2.service.get(uid)
+        assert (got.delivery, got.delivery_to) == (Delivery.DELIVERED, JUDGE)
+        assert not page2.resend_btn.isVisible()
+        assert page2.question.toPlainText() == "另一个正在写的问题"  # nothing lost
+        assert len(page2.service.questions(seat=SEAT)) == 1
+    finally:
+        _detach((seat.messageReceived, page2.on_message),
+                (seat.messageFinished, page2.on_message_finished))
+
+
+def test_a_question_still_sending_when_the_desk_stopped_is_unknown_and_goes_again(
+        seat, seat_page, peer, kamailio, qtbot, tmp_path, directory):
+    from app.domain.consult import Delivery
+    page = seat_page
+    # The desk stored the question as being sent to the judge, then stopped (crash).
+    q, _ = page.service.ask("离婚诉讼可以委托律师出庭吗？", seat=SEAT, to=JUDGE)
+    page2 = _restart_page(seat, page, tmp_path, directory)
+    try:
+        qtbot.addWidget(page2)
+        page2.show()
+        page2.judge.setCurrentIndex(page2.judge.findData("8902"))
+        page2.refresh(select=q.uid)
+        assert "delivery unknown" in _row(page2, q.uid).text(2)
+        assert "stopped before" in page2.detail.toPlainText()
+        assert page2.resend_btn.isVisible()
+        assert page2.judge.currentData() == JUDGE               # preset to where it went
+        judge = peer(JUDGE)
+        mark = judge.mark()
+        qtbot.mouseClick(page2.resend_btn, Qt.LeftButton)
+        ev = judge.wait_event(event="message", since=mark, timeout=10)
+        assert json.loads(ev["body"])["uid"] == q.uid
+        wait_until(lambda: page2.service.get(q.uid).delivery is Delivery.DELIVERED,
+                   what="delivered")
+        wait_until(lambda: "waiting" in _row(page2, q.uid).text(2), what="listed as delivered")
+    finally:
+        _detach((seat.messageReceived, page2.on_message),
+                (seat.messageFinished, page2.on_message_finished))
+
+
+def test_the_judges_inbox_lists_a_question_sent_again_once(judge_engine, inbox, peer, kamailio):
+    asker = peer(ASKER)
+    to = f"sip:{JUDGE}@127.0.0.1:{kamailio.udp_port}"
+    body = encode_question(_question("uidtwice0001"))
+    asker.message(to, body, CONTENT_TYPE)
+    wait_until(lambda: _inbox_row(inbox, "uidtwice0001") is not None, what="question listed")
+    asker.message(to, body, CONTENT_TYPE)                       # sent again after a restart
+    asker.message(to, encode_question(_question("uidtwice0002")), CONTENT_TYPE)
+    wait_until(lambda: _inbox_row(inbox, "uidtwice0002") is not None, what="next question")
+    uids = [inbox.list.topLevelItem(i).data(0, Qt.UserRole)
+            for i in range(inbox.list.topLevelItemCount())]
+    assert uids.count("uidtwice0001") == 1
+    assert len(inbox.service.questions(seat=ASKER)) == 2

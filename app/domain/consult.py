@@ -60,6 +60,21 @@ class ConsultStatus(str, enum.Enum):
     ANSWERED = "answered"
 
 
+class Delivery(str, enum.Enum):
+    """How the asking desk's MESSAGE fared (the seat's side only; not on the wire).
+
+    NONE: not tracked (a question received from another desk, or stored
+    before the desk recorded delivery). SENDING: handed to the SIP engine, no
+    final response yet; found after a restart it means *unknown*: the desk
+    stopped before it learnt whether the judge's desk got it. DELIVERED: a 2xx.
+    FAILED: a final error response, or the engine refused to send.
+    """
+    NONE = ""
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True)
 class ConsultQuestion:
     """One question put to the consulting judge, as both desks store it."""
@@ -79,6 +94,9 @@ class ConsultQuestion:
     answered_at: float | None = None
     kb_article_id: int | None = None
     updated_at: float = 0.0
+    delivery: Delivery = Delivery.NONE
+    delivery_note: str = ""        # the SIP final status ("404 Not Found") or the local error
+    delivery_to: str = ""          # the number the MESSAGE went to
     id: int | None = None
 
     def answered(self, answer: str, by: str, at: float) -> "ConsultQuestion":

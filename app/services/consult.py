@@ -32,7 +32,7 @@ from typing import Callable, Iterable, Protocol
 
 from app.domain.calls import number_of
 from app.domain.consult import (AnswerMessage, Channel, ConsultMessageError,
-                                ConsultQuestion, ConsultStatus, ECHO_QUESTION,
+                                ConsultQuestion, ConsultStatus, Delivery, ECHO_QUESTION,
                                 QuestionMessage, decode, encode_answer, encode_question)
 from app.domain.knowledge import Article, parse_tags
 
@@ -44,6 +44,10 @@ class ConsultStore(Protocol):
     def link_article(self, uid: str, article_id: int, at: float) -> ConsultQuestion: ...
     def recent(self, *, seat: str | None = None, status: ConsultStatus | None = None,
                since: float | None = None, limit: int = 200) -> list[ConsultQuestion]: ...
+    def set_delivery(self, uid: str, delivery: Delivery, note: str = "",
+                     to: str | None = None, at: float | None = None) -> ConsultQuestion: ...
+    def undelivered(self, *, seat: str | None = None,
+                    limit: int = 200) -> list[ConsultQuestion]: ...
 
 
 class ConsultError(ValueError):
@@ -94,9 +98,12 @@ class ConsultService:
 
     def ask(self, question: str, *, channel: Channel = Channel.WRITTEN, seat: str,
             seat_name: str = "", court: str = "", caller_number: str = "",
-            case_number: str = "", notes: str = "",
-            transfer: bool = False) -> tuple[ConsultQuestion, str]:
-        """Store a new question; return it and the MESSAGE body to send."""
+            case_number: str = "", notes: str = "", transfer: bool = False,
+            to: str = "") -> tuple[ConsultQuestion, str]:
+        """Store a new question; return it and the MESSAGE body to send. With
+        ``to`` (the judge's number) it is stored as being sent there, so a
+        desk that stops before the outcome knows after a restart that it is
+        unknown."""
         question, notes = question.strip(), notes.strip()
         if not question:
             raise ConsultError("empty_question", "type the question first")
@@ -104,7 +111,9 @@ class ConsultService:
         q = ConsultQuestion(uid=self._new_uid(), question=question, channel=channel,
                             asked_at=now, seat=seat, seat_name=seat_name, court=court,
                             caller_number=caller_number, case_number=case_number,
-                            notes=notes, updated_at=now)
+                            notes=notes, updated_at=now,
+                            delivery=Delivery.SENDING if to else Delivery.NONE,
+                            delivery_to=to)
         body = _encoded(encode_question, q, transfer=transfer)
         return self._store.add(q), body
 
@@ -114,6 +123,20 @@ class ConsultService:
         if q is None:
             raise ConsultError("unknown_question", "that question is not in the store")
         return encode_question(q, transfer=transfer)
+
+    def set_delivery(self, uid: str, delivery: Delivery, note: str = "",
+                     to: str | None = None) -> ConsultQuestion:
+        """Record how the question's MESSAGE fared: SENDING (to ``to``),
+        DELIVERED, or FAILED with ``note`` (the SIP status or the error)."""
+        try:
+            return self._store.set_delivery(uid, delivery, note, to=to, at=self._clock())
+        except KeyError:
+            raise ConsultError("unknown_question", "that question is not in the store") from None
+
+    def undelivered(self, seat: str | None = None, limit: int = 200) -> list[ConsultQuestion]:
+        """Open questions the judge's desk may not have: FAILED, or SENDING
+        with no outcome (the desk stopped while sending)."""
+        return self._store.undelivered(seat=seat, limit=limit)
 
     def kb_categories(self) -> list[str]:
         """The knowledge base's categories, for the article form."""
@@ -204,6 +227,9 @@ class ConsultService:
                 uid=msg.uid, question=msg.question or "?", channel=Channel.WRITTEN,
                 asked_at=msg.answered_at, updated_at=msg.answered_at))
         stored = self._store.record_answer(msg.uid, msg.answer, msg.by, msg.answered_at)
+        if stored.delivery in (Delivery.SENDING, Delivery.FAILED):
+            # An answer proves the judge's desk had the question.
+            stored = self._store.set_delivery(msg.uid, Delivery.DELIVERED, "")
         self._answers[msg.uid] = msg
         return Received("answer", stored, number, answer=msg)
 

@@ -949,6 +949,22 @@ MIGRATIONS: list[Migration] = [
             "CREATE INDEX call_record_open ON call_record (account) WHERE result IS NULL",
         ),
     ),
+    # 6: the seat's desk keeps how its question's MESSAGE fared, so that a
+    # question the judge never got is shown as such after a restart.
+    Migration(
+        sqlite=(
+            ("ALTER TABLE consult_question ADD COLUMN delivery TEXT NOT NULL DEFAULT '' "
+             "CHECK (delivery IN ('', 'sending', 'delivered', 'failed'))"),
+            "ALTER TABLE consult_question ADD COLUMN delivery_note TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE consult_question ADD COLUMN delivery_to TEXT NOT NULL DEFAULT ''",
+        ),
+        postgres=(
+            ("ALTER TABLE consult_question ADD COLUMN delivery TEXT NOT NULL DEFAULT '' "
+             "CHECK (delivery IN ('', 'sending', 'delivered', 'failed'))"),
+            "ALTER TABLE consult_question ADD COLUMN delivery_note TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE consult_question ADD COLUMN delivery_to TEXT NOT NULL DEFAULT ''",
+        ),
+    ),
     # Append new migrations here.
 ]
 

@@ -289,6 +289,9 @@ class ConsultQuestion(BaseModel):
     answered_at = peewee.FloatField(null=True)
     kb_article_id = peewee.IntegerField(null=True)
     updated_at = peewee.FloatField()
+    delivery = peewee.TextField(default="")        # "" / sending / delivered / failed
+    delivery_note = peewee.TextField(default="")   # SIP final status or the local error
+    delivery_to = peewee.TextField(default="")     # the number the MESSAGE went to
 
     class Meta:
         table_name = "consult_question"

@@ -21,11 +21,20 @@ Messages go through a *messenger*: the SIP engine (``send_message``,
 takes only bodies of content type ``CONTENT_TYPE``; an unreadable one is
 listed as such and nothing else happens. What the seat typed stays in the form
 until the judge's desk has the question.
+
+Delivery (the MESSAGE's final response) is written through to the store with
+the question (sending / delivered / failed, the SIP status, the judge's
+number), so after a restart the list still shows a question the judge never
+got as "not delivered", and one whose outcome the desk never learnt (still
+"sending" when it stopped) as "delivery unknown", each with "Send again": the
+same uid goes again, and the judge's desk, which keeps questions by uid, does
+not list it twice.
 """
 from __future__ import annotations
 
 import html
 import logging
+import re
 import time
 from datetime import datetime
 
@@ -36,7 +45,8 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, Q
                                QTextBrowser, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from app.domain.calls import CallDirection, CallPhase, number_of
-from app.domain.consult import CONTENT_TYPE, Channel, ConsultMessageError, ConsultStatus
+from app.domain.consult import (CONTENT_TYPE, Channel, ConsultMessageError, ConsultStatus,
+                                Delivery)
 from ui.messages import explain
 
 log = logging.getLogger(__name__)
@@ -83,6 +93,19 @@ def delivery_problem(code: int, reason: str, who: str) -> str:
     ).replace("%1", status)
 
 
+_SIP_STATUS = re.compile(r"^(\d{1,3})(?: (.*))?$")
+
+
+def stored_problem(note: str, who: str) -> str:
+    """The clerk's words for a stored delivery note: a SIP final status
+    ("404 Not Found") or the error the desk met when sending."""
+    m = _SIP_STATUS.match(note.strip())
+    if m:
+        return delivery_problem(int(m.group(1)), m.group(2) or "", who)
+    return QCoreApplication.translate("Consult", "Not sent: %1").replace(
+        "%1", note or "?")
+
+
 def unreadable_text(e: ConsultMessageError, sender: str) -> str:
     """An unreadable consult message, as listed on the page."""
     if e.code == "not_judge":
@@ -111,8 +134,9 @@ class ConsultPage(QWidget):
         self.messenger = messenger if messenger is not None else ctx.engine
         self.judges = list(judges) if judges is not None else consulting_judges(ctx.directory)
         self._sending: dict[int, tuple[str, str, str]] = {}   # msg id -> (uid, action, judge)
-        self._delivery: dict[str, str] = {}                   # uid -> sending/delivered/failed
-        self._failed: dict[str, tuple[str, str, str]] = {}    # uid -> (judge, action, problem)
+        self._actions: dict[str, str] = {}                    # uid -> "", call, transfer
+        self._form_text: tuple[str, str] | None = None        # (uid, question) sent from the form
+        self._resend_shown: str | None = None                 # uid whose judge the combo shows
         self._unreadable: list[tuple[float, str]] = []        # (at, text)
         self._form_uid: str | None = None
 
@@ -260,38 +284,71 @@ class ConsultPage(QWidget):
             self.status.setText(self.tr("There is no caller on the line to transfer."))
             return None
         try:
+            # Stored as "sending" to this judge before it goes: a desk that
+            # stops now finds it as "delivery unknown" after the restart.
             q, body = self.service.ask(
                 self.question.toPlainText(), channel=channel, seat=self.ctx.seat,
                 seat_name=self.ctx.seat_name, court=self.ctx.court,
                 caller_number=self.ctx.caller_number, case_number=self.case.text().strip(),
-                notes=self.notes.toPlainText(), transfer=transfer)
+                notes=self.notes.toPlainText(), transfer=transfer, to=judge)
         except Exception as e:  # keep the form as typed
             self.status.setText(self._error_text(e))
             return None
         action = "transfer" if transfer else ("call" if channel is Channel.CALL else "")
-        self._send(q.uid, body, judge, action)
+        self._form_text = (q.uid, q.question)
+        self._send(q.uid, body, judge, action, stored=True)
         self.refresh(select=q.uid)
         return q.uid
 
-    def _send(self, uid: str, body: str, judge: str, action: str) -> None:
+    def _send(self, uid: str, body: str, judge: str, action: str, stored: bool = False) -> None:
+        self._actions[uid] = action
+        if not stored:
+            self._record(uid, Delivery.SENDING, to=judge)
         try:
             mid = self.messenger.send_message(judge, body, CONTENT_TYPE)
         except Exception as e:
-            self._failed[uid] = (judge, action, explain(e))
-            self._delivery[uid] = "failed"
+            self._record(uid, Delivery.FAILED, explain(e))
             self.status.setText(self.tr("Not sent: %1").replace("%1", explain(e)))
             return
         self._sending[mid] = (uid, action, judge)
-        self._delivery[uid] = "sending"
-        self._failed.pop(uid, None)
         self.status.setText(self.tr("Sending the question to %1...").replace(
             "%1", self._judge_name(judge)))
 
+    def _record(self, uid: str, delivery: Delivery, note: str = "",
+                to: str | None = None) -> None:
+        """Write the delivery state through to the store; a store that fails
+        is said on the page, and the message goes on."""
+        try:
+            self.service.set_delivery(uid, delivery, note, to=to)
+        except Exception as e:
+            log.warning("consult %s: delivery %s not stored: %s", uid, delivery.value, e)
+            self.status.setText(self.tr("The delivery state was not saved: %1")
+                                .replace("%1", explain(e)))
+
+    def _in_flight(self, uid: str) -> bool:
+        return any(item[0] == uid for item in self._sending.values())
+
+    def needs_resend(self, q) -> bool:
+        """An open question the judge's desk may not have, and not on its way now."""
+        if q is None or q.status is not ConsultStatus.OPEN or self._in_flight(q.uid):
+            return False
+        return q.delivery in (Delivery.FAILED, Delivery.SENDING)
+
     def resend(self) -> None:
+        """Send the selected undelivered question again (the same uid) to the
+        judge chosen above (preset to the one it went to)."""
         uid = self._selected_uid()
-        if uid is None or uid not in self._failed:
+        q = self.service.get(uid) if uid else None
+        if not self.needs_resend(q):
             return
-        judge, action, _ = self._failed[uid]
+        judge = self.judge.currentData() or q.delivery_to
+        if not judge:
+            self.status.setText(self.tr("No consulting judge is listed in the directory."))
+            return
+        if self.messenger is None:
+            self.status.setText(self.tr("This desk has no phone to send the question with."))
+            return
+        action = self._actions.get(uid, "")   # after a restart: in writing
         try:
             body = self.service.question_body(uid, transfer=(action == "transfer"))
         except Exception as e:
@@ -308,13 +365,17 @@ class ConsultPage(QWidget):
         who = self._judge_name(judge)
         if not 200 <= code < 300:
             problem = delivery_problem(code, reason, who)
-            self._delivery[uid] = "failed"
-            self._failed[uid] = (judge, action, problem)
+            self._record(uid, Delivery.FAILED, f"{code} {reason}".strip())
             self.status.setText(problem)
             self.refresh(select=uid)
             return
-        self._delivery[uid] = "delivered"
-        self.question.clear()
+        self._record(uid, Delivery.DELIVERED)
+        self._actions.pop(uid, None)
+        if self._form_text is not None and self._form_text[0] == uid:
+            # Free the form for the next question, unless the seat has typed another.
+            if self.question.toPlainText().strip() == self._form_text[1]:
+                self.question.clear()
+            self._form_text = None
         if action == "call":
             self.status.setText(self.tr("Calling %1; the context is on the judge's screen.")
                                 .replace("%1", who))
@@ -397,6 +458,11 @@ class ConsultPage(QWidget):
         keep = select or self._selected_uid()
         try:
             questions = self.service.questions(seat=self.ctx.seat, limit=100)
+            # Undelivered ones are listed however old they are.
+            listed = {q.uid for q in questions}
+            questions += [q for q in self.service.undelivered(seat=self.ctx.seat)
+                          if q.uid not in listed]
+            questions.sort(key=lambda q: q.asked_at, reverse=True)
         except Exception as e:
             self.status.setText(explain(e))
             return
@@ -414,7 +480,7 @@ class ConsultPage(QWidget):
                 item.setData(0, Qt.UserRole, q.uid)
                 if q.status is ConsultStatus.ANSWERED:
                     item.setForeground(2, QColor("#2e7d32"))
-                elif self._delivery.get(q.uid) == "failed":
+                elif self.needs_resend(q):
                     item.setForeground(2, QColor("#c62828"))
                 self.list.addTopLevelItem(item)
                 if q.uid == keep:
@@ -431,11 +497,12 @@ class ConsultPage(QWidget):
             if q.kb_article_id is not None:
                 text += self.tr(" · in the knowledge base")
             return text
-        state = self._delivery.get(q.uid)
-        if state == "sending":
+        if self._in_flight(q.uid):
             return self.tr("sending...")
-        if state == "failed":
+        if q.delivery is Delivery.FAILED:
             return self.tr("not delivered")
+        if q.delivery is Delivery.SENDING:   # the desk stopped before the outcome
+            return self.tr("delivery unknown")
         return self.tr("waiting for the answer")
 
     def _selected_uid(self) -> str | None:
@@ -444,8 +511,19 @@ class ConsultPage(QWidget):
 
     def _show_selected(self) -> None:
         uid = self._selected_uid()
-        q = self.service.get(uid) if uid else None
-        self.resend_btn.setVisible(uid in self._failed if uid else False)
+        try:
+            q = self.service.get(uid) if uid else None
+        except Exception as e:
+            self.status.setText(explain(e))
+            q = None
+        resend = self.needs_resend(q)
+        self.resend_btn.setVisible(resend)
+        if resend and self._resend_shown != uid:
+            # "Send again" goes to the judge chosen above: preset the one it went to.
+            self._resend_shown = uid
+            i = self.judge.findData(q.delivery_to) if q.delivery_to else -1
+            if i >= 0:
+                self.judge.setCurrentIndex(i)
         if q is None:
             self.kb_box.setVisible(False)
             item = self.list.currentItem()
@@ -453,8 +531,14 @@ class ConsultPage(QWidget):
             return
         rows = [(self.tr("Question"), q.question), (self.tr("Caller"), q.caller_number),
                 (self.tr("Case number"), q.case_number), (self.tr("Notes"), q.notes)]
-        if uid in self._failed:
-            rows.append((self.tr("Not delivered"), self._failed[uid][2]))
+        if resend and q.delivery is Delivery.FAILED:
+            rows.append((self.tr("Not delivered"),
+                         stored_problem(q.delivery_note, self._judge_name(q.delivery_to))))
+        elif resend:
+            rows.append((self.tr("Delivery unknown"), self.tr(
+                "The desk stopped before it learnt whether %1 got the question. Send it "
+                "again to be sure: the judge's desk does not list it twice.").replace(
+                    "%1", self._judge_name(q.delivery_to) or self.tr("the judge"))))
         if q.status is ConsultStatus.ANSWERED:
             rows.append((self.tr("Answer"), q.answer))
             rows.append((self.tr("Answered"), f"{q.answered_by} {when(q.answered_at)}"))
