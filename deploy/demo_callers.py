@@ -44,7 +44,6 @@ import logging
 import math
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -54,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy.kamailio.launcher import stop_leftover
+from deploy.sipp_ports import sipp_port_args
 
 log = logging.getLogger(__name__)
 
@@ -306,15 +306,6 @@ def _setpriv() -> str | None:
     return shutil.which("setpriv") if sys.platform.startswith("linux") else None
 
 
-def _free_udp_port() -> int:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
-
-
 @dataclass
 class CallerStats:
     started: int = 0
@@ -389,7 +380,7 @@ class CallerGenerator:
         scen = self._scenarios.get(p) or write_scenario(self.workdir / f"caller_{p}s.xml", p, self.max_talk_s)
         cmd = [self.sipp, f"{self.server[0]}:{self.server[1]}", "-sf", str(scen), "-s", number,
                "-key", "caller", caller, "-m", "1", "-i", "127.0.0.1",
-               "-p", str(_free_udp_port()), "-mp", str(_free_udp_port()), "-cp", str(_free_udp_port()),
+               *sipp_port_args(),
                "-timeout", f"{p + self.max_talk_s + 60}s", "-nostdin", "-nd"]
         proc = subprocess.Popen(self._death_signal_prefix() + cmd, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

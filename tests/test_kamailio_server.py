@@ -26,7 +26,7 @@ from deploy.kamailio.launcher import (
     find_kamailio,
     pick_free_port,
 )
-from tests.sipp_ports import sipp_port_args
+from deploy.sipp_ports import sipp_port_args
 
 pytestmark = pytest.mark.e2e
 

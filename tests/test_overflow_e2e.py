@@ -103,7 +103,7 @@ def test_lent_seat_gets_a_main_platform_call_with_a_banner(qtbot, qsrv, lent, en
     from app.domain.seat_state import SeatStateMachine
     from app.services.seat_presence import SeatPresenceService
     from sip.presence_publisher import PresencePublisher
-    from tests.sipp_ports import sipp_port_args
+    from deploy.sipp_ports import sipp_port_args
     from ui.softphone.controller import PhoneController
     from ui.softphone.window import SoftphoneWindow
 

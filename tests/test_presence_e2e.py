@@ -173,7 +173,7 @@ def test_plain_sip_watcher_sees_basic_and_rpid(kamailio, seat8002, tmp_path, qap
     wait_until(lambda: pub.sent >= 1 and pub.idle, what="published")
     scen = tmp_path / "watch.xml"
     scen.write_text(SUBSCRIBE_XML)
-    from tests.sipp_ports import sipp_port_args  # SIP, media (+2) and control: all free
+    from deploy.sipp_ports import sipp_port_args  # SIP, media (+2) and control: all free
     r = subprocess.run([SIPP, f"127.0.0.1:{kamailio.udp_port}", "-sf", str(scen), "-m", "1",
                         "-i", "127.0.0.1", *sipp_port_args(), "-timeout", "15s", "-timeout_error",
                         "-nostdin", "-nd", "-trace_err", "-trace_msg"], capture_output=True, text=True, timeout=30, cwd=tmp_path)

@@ -25,7 +25,7 @@ from app.domain.presence_doc import SeatPresence, seat_pidf
 from app.domain.routing import QueueConfig
 from app.domain.seat_state import SeatState
 from deploy.kamailio.launcher import KamailioError, KamailioServer, SipUser, find_kamailio, find_rtpengine
-from tests.sipp_ports import bind_failure, sipp_port_args
+from deploy.sipp_ports import bind_failure, sipp_port_args
 
 try:
     find_kamailio()

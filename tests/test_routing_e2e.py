@@ -22,7 +22,7 @@ from app.domain.routing import QueueConfig
 from app.domain.seat_state import SeatState
 from deploy.kamailio.launcher import KamailioError, KamailioServer, SipUser, find_kamailio
 from tests.routing_helpers import Day
-from tests.sipp_ports import bind_failure, sipp_port_args
+from deploy.sipp_ports import bind_failure, sipp_port_args
 
 SIPP = shutil.which("sipp")
 try:
@@ -160,7 +160,7 @@ def scen(tmp_path_factory):
 
 
 class Caller:
-    """One sipp call to a hotline number (its ports: tests/sipp_ports.py)."""
+    """One sipp call to a hotline number (its ports: deploy/sipp_ports.py)."""
 
     def __init__(self, srv, scen: Path, caller: str, number: str = "12368",
                  scenario: str = "answered.xml", hold_ms: int = 800):

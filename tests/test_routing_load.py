@@ -54,7 +54,7 @@ from app.domain.routing import QueueConfig
 from app.domain.seat_state import SeatState
 from deploy.kamailio.launcher import KamailioError, KamailioServer, SipUser, find_kamailio
 from app.domain.presence_doc import parse_pidf
-from tests.sipp_ports import sipp_port_args
+from deploy.sipp_ports import sipp_port_args
 from tests.test_routing_e2e import ANSWERED, CALLER
 
 SIPP = shutil.which("sipp")

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 
 from app.domain.calls import CallPhase, CallResult, RegState
 from tests.conftest import SEAT, seat_settings, wait_until
-from tests.sipp_ports import sipp_port_args
+from deploy.sipp_ports import sipp_port_args
 
 pytestmark = pytest.mark.e2e
 SIPP = shutil.which("sipp")
@@ -60,7 +60,7 @@ def desk(seat, store, qtbot):
 
 def free_port():
     """A free UDP port on loopback (kept for other modules; sipp's own ports
-    come from tests/sipp_ports.py: sipp also binds -mp + 2)."""
+    come from deploy/sipp_ports.py: sipp also binds -mp + 2)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0))
     p = s.getsockname()[1]

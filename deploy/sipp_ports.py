@@ -1,4 +1,5 @@
-"""Local ports for a sipp process (tests that start sipp use these).
+"""Local ports for a sipp process (the demo's caller generator, the tests and the
+benches that start sipp use these).
 
 Besides its SIP port (``-p``, UDP on ``-i``'s address) and its control port
 (``-cp``, UDP on every address), sipp 3.6 binds its media port (``-mp``,
