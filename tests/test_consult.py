@@ -662,22 +662,30 @@ def empty_target(request, tmp_path):
         server.drop_database(name)
 
 
+def _old_store(target, monkeypatch, version: int, absent: str, row: dict) -> None:
+    """A store made by a desk of schema ``version`` (without column ``absent``),
+    holding one consult_question ``row``."""
+    from app.storage import db as dbmod
+    from app.storage.db import close_database, open_database
+    with monkeypatch.context() as m:
+        m.setattr(dbmod, "SCHEMA_VERSION", version)
+        db = open_database(target)
+        assert dbmod.schema_version(db) == version
+        assert absent not in {c.name for c in db.get_columns("consult_question")}
+        marks = ", ".join([db.param] * len(row))
+        db.execute_sql(f"INSERT INTO consult_question ({', '.join(row)}) VALUES ({marks})",
+                       tuple(row.values()))
+        close_database()
+
+
 def test_migration_from_the_previous_schema_keeps_the_questions(empty_target, monkeypatch):
     import peewee
     from app.domain.consult import Delivery
     from app.storage import db as dbmod
     from app.storage.db import close_database, open_database
-    with monkeypatch.context() as m:                     # a desk of the previous version
-        m.setattr(dbmod, "SCHEMA_VERSION", 5)
-        db = open_database(empty_target)
-        assert dbmod.schema_version(db) == 5
-        assert "delivery" not in {c.name for c in db.get_columns("consult_question")}
-        p = db.param
-        db.execute_sql(
-            "INSERT INTO consult_question (uid, asked_at, seat, channel, question, context, "
-            f"status, updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
-            ("olduid0001", T0, SEAT, "written", "旧的问题还在吗？", "笔记", "open", T0))
-        close_database()
+    _old_store(empty_target, monkeypatch, 5, "delivery", dict(
+        uid="olduid0001", asked_at=T0, seat=SEAT, channel="written", question="旧的问题还在吗？",
+        context="笔记", status="open", updated_at=T0))
     db = open_database(empty_target)
     assert dbmod.schema_version(db) == dbmod.SCHEMA_VERSION
     repo = ConsultRepository()
@@ -792,3 +800,185 @@ def test_the_judges_inbox_lists_a_question_sent_again_once(judge_engine, inbox, 
             for i in range(inbox.list.topLevelItemCount())]
     assert uids.count("uidtwice0001") == 1
     assert len(inbox.service.questions(seat=ASKER)) == 2
+
+
+# --- the answer's delivery state: stored on the judge's desk, shown after a restart ----------
+
+def test_answer_delivery_state_is_stored_and_survives_reopening(store, store_target, kb):
+    from app.domain.consult import Delivery
+    from app.storage.db import close_database, open_database
+    judge_side = ConsultService(ConsultRepository(), kb, clock=lambda: T0 + 60)
+    for uid in ("uidans000001", "uidans000002", "uidans000003"):
+        judge_side.receive(encode_question(_question(uid)), sender=f"sip:{ASKER}@127.0.0.1")
+    judge_side.receive(encode_question(_question("uidans000004")))    # names no seat...
+    judge_side._store.add(_question("uidans000005", seat=""))         # ...and none at all
+    failed, body = judge_side.answer("uidans000001", "可以申请恢复执行。", by="廖鹏",
+                                     category="执行", legal_basis="《民事诉讼法》第二百六十条")
+    assert (failed.answer_delivery, failed.answer_category) == (Delivery.SENDING, "执行")
+    assert failed.delivery is Delivery.NONE          # the question's own delivery: untouched
+    unknown, _ = judge_side.answer("uidans000002", "十五日。", by="廖鹏")   # the desk stops here
+    done, _ = judge_side.answer("uidans000003", "不需要。", by="廖鹏")
+    noseat, _ = judge_side.answer("uidans000005", "无处可送。", by="廖鹏")
+    assert noseat.answer_delivery is Delivery.NONE
+    judge_side.set_answer_delivery(failed.uid, Delivery.FAILED, "480 Temporarily Unavailable")
+    judge_side.set_answer_delivery(done.uid, Delivery.DELIVERED)
+    with pytest.raises(ConsultError) as e:
+        judge_side.set_answer_delivery("nosuchuid1", Delivery.FAILED, "x")
+    assert e.value.code == "unknown_question"
+    with pytest.raises(ConsultError) as e:
+        judge_side.answer_body("uidans000004")       # not answered: nothing to send again
+    assert e.value.code == "not_answered"
+
+    close_database()                                 # the judge's desk restarts
+    open_database(store_target)
+    judge_side = ConsultService(ConsultRepository(), kb, clock=lambda: T0 + 600)
+    got = judge_side.get(failed.uid)
+    assert (got.answer_delivery, got.answer_delivery_note) == (
+        Delivery.FAILED, "480 Temporarily Unavailable")
+    assert (got.answer_category, got.answer_legal_basis) == ("执行", "《民事诉讼法》第二百六十条")
+    assert judge_side.get(unknown.uid).answer_delivery is Delivery.SENDING
+    assert {q.uid for q in judge_side.undelivered_answers()} == {failed.uid, unknown.uid}
+    assert judge_side.undelivered() == []            # the questions' list is another one
+    assert judge_side.answer_body(failed.uid) == body  # the same answer, byte for byte
+
+    # The seat's desk takes the same answer twice (sent again by a judge's desk
+    # that did not know it had arrived): one question, answered, as sent.
+    seat_side = ConsultService(ConsultRepository(), kb, judges={JUDGE}, clock=lambda: T0)
+    seat_side._store.add(_question("uidseat00001", seat=SEAT))
+    answer = AnswerMessage(uid="uidseat00001", answer="可以。", by="廖鹏", answered_at=T0 + 5,
+                           category="执行", legal_basis="第一条")
+    first = seat_side.receive(encode_answer(answer), sender=f"sip:{JUDGE}@127.0.0.1")
+    again = seat_side.receive(encode_answer(answer), sender=f"sip:{JUDGE}@127.0.0.1")
+    assert first.question == again.question
+    assert (again.question.status, again.question.answer) == (ConsultStatus.ANSWERED, "可以。")
+    assert again.question.answer_category == "执行"
+    assert again.question.answer_delivery is Delivery.NONE   # the seat sent no answer
+    assert [q.uid for q in seat_side.questions(seat=SEAT)] == ["uidseat00001"]
+
+    judge_side.set_answer_delivery(failed.uid, Delivery.DELIVERED)
+    assert [q.uid for q in judge_side.undelivered_answers()] == [unknown.uid]
+    # Answering again (corrected) goes out as "sending" again, with the new text.
+    again, body2 = judge_side.answer(failed.uid, "可以申请恢复执行，期间两年。", by="廖鹏")
+    assert again.answer_delivery is Delivery.SENDING and again.answer_delivery_note == ""
+    assert judge_side.answer_body(failed.uid) == body2
+
+
+def test_migration_6_to_7_keeps_the_questions_and_their_delivery(empty_target, monkeypatch):
+    import peewee
+    from app.domain.consult import Delivery
+    from app.storage import db as dbmod
+    from app.storage.db import close_database, open_database
+    _old_store(empty_target, monkeypatch, 6, "answer_delivery", dict(
+        uid="olduid0007", asked_at=T0, seat=SEAT, channel="written", question="旧的问题还在吗？",
+        context="笔记", status="answered", answer="在。", answered_by="廖鹏",
+        answered_at=T0 + 9, updated_at=T0 + 9, delivery="failed",
+        delivery_note="404 Not Found", delivery_to=JUDGE))
+    db = open_database(empty_target)
+    assert dbmod.schema_version(db) == dbmod.SCHEMA_VERSION == 7
+    repo = ConsultRepository()
+    q = repo.get("olduid0007")
+    assert (q.question, q.notes, q.answer, q.answered_by, q.answered_at) == (
+        "旧的问题还在吗？", "笔记", "在。", "廖鹏", T0 + 9)
+    assert (q.delivery, q.delivery_note, q.delivery_to) == (Delivery.FAILED, "404 Not Found",
+                                                            JUDGE)
+    assert (q.answer_delivery, q.answer_delivery_note, q.answer_category,
+            q.answer_legal_basis) == (Delivery.NONE, "", "", "")
+    assert repo.undelivered_answers() == []
+    repo.set_answer_delivery(q.uid, Delivery.FAILED, "480 Temporarily Unavailable")
+    assert repo.undelivered_answers()[0].answer_delivery_note == "480 Temporarily Unavailable"
+    with pytest.raises(peewee.IntegrityError):           # the column takes only known states
+        db.execute_sql("UPDATE consult_question SET answer_delivery = 'lost'")
+    close_database()
+
+
+SIGNED_OUT = "8003"     # a seat known to the phone server, not signed in until it is made
+
+
+def _restart_inbox(engine, box, tmp_path, directory, qtbot, select):
+    """The judge's desk stops and starts again: the store reopened, a new inbox
+    shown with question ``select`` chosen."""
+    from app.storage.db import close_database, open_database
+    from ui.desk.consult_inbox import ConsultInbox
+    _detach((engine.messageReceived, box.on_message),
+            (engine.messageFinished, box.on_message_finished),
+            (engine.callChanged, box.on_call))
+    box.close()
+    close_database()
+    open_database(tmp_path / "desk.sqlite3")
+    service = ConsultService(ConsultRepository(), box.service._kb)
+    box = ConsultInbox(service, judge_name="廖鹏", messenger=engine, directory=directory)
+    qtbot.addWidget(box)
+    box.show()
+    box.refresh(select=select)
+    return box
+
+
+def test_an_answer_the_seat_never_got_is_shown_after_a_restart_and_goes_again(
+        judge_engine, inbox, peer, kamailio, qtbot, tmp_path, directory):
+    from app.domain.consult import Delivery
+    uid = "uidnotsent01"
+    inbox.service.receive(encode_question(_question(uid)), sender=f"sip:{SIGNED_OUT}@127.0.0.1")
+    inbox.refresh(select=uid)
+    inbox.answer.setPlainText("可以向执行法院申请恢复执行。")
+    inbox.category.setEditText("执行")
+    qtbot.mouseClick(inbox.send_btn, Qt.LeftButton)
+    # The seat is not signed in: 480 (404 if the server does not know it), stored.
+    wait_until(lambda: "not delivered" in _inbox_row(inbox, uid).text(3), what="failure shown")
+    stored = inbox.service.get(uid)
+    assert stored.answer_delivery is Delivery.FAILED
+    assert stored.answer_delivery_note[:3] in ("480", "404")
+    assert "did not reach the seat" in inbox.status.text()
+    first_body = inbox.service.answer_body(uid)
+
+    box = _restart_inbox(judge_engine, inbox, tmp_path, directory, qtbot, select=uid)
+    try:
+        assert box.list.currentItem().data(0, Qt.UserRole) == uid
+        assert "answer not delivered" in _inbox_row(box, uid).text(3)
+        assert ("not signed in" in box.context.toPlainText()
+                or "not known" in box.context.toPlainText())
+        assert box.resend_btn.isVisible()
+        seat_agent = peer(SIGNED_OUT)                     # the seat signs in again
+        mark = seat_agent.mark()
+        qtbot.mouseClick(box.resend_btn, Qt.LeftButton)
+        ev = seat_agent.wait_event(event="message", since=mark, timeout=10)
+        assert ev["body"] == first_body                   # the same answer, unchanged
+        got = decode(ev["body"])
+        assert (got.uid, got.answer, got.category) == (uid, "可以向执行法院申请恢复执行。", "执行")
+        wait_until(lambda: box.service.get(uid).answer_delivery is Delivery.DELIVERED,
+                   what="delivered")
+        wait_until(lambda: _inbox_row(box, uid).text(3) == "answered", what="listed as answered")
+        assert "has the answer" in box.status.text()
+        assert not box.resend_btn.isVisible()
+        assert box.service.undelivered_answers() == []
+        assert seat_agent.find_events(since=mark, event="message") == [ev]   # sent once
+    finally:
+        _detach((judge_engine.messageReceived, box.on_message),
+                (judge_engine.messageFinished, box.on_message_finished),
+                (judge_engine.callChanged, box.on_call))
+
+
+def test_an_answer_still_sending_when_the_desk_stopped_is_unknown_and_goes_again(
+        judge_engine, inbox, peer, kamailio, qtbot, tmp_path, directory):
+    from app.domain.consult import Delivery
+    uid = "uidunknown01"
+    inbox.service.receive(encode_question(_question(uid)), sender=f"sip:{ASKER}@127.0.0.1")
+    # The desk stored the answer as being sent, then stopped (crash) before the outcome.
+    q, body = inbox.service.answer(uid, "不需要再次起诉。", by="廖鹏")
+    assert q.answer_delivery is Delivery.SENDING
+    box = _restart_inbox(judge_engine, inbox, tmp_path, directory, qtbot, select=uid)
+    try:
+        assert "answer delivery unknown" in _inbox_row(box, uid).text(3)
+        assert "stopped before" in box.context.toPlainText()
+        assert box.resend_btn.isVisible()
+        asker = peer(ASKER)
+        mark = asker.mark()
+        qtbot.mouseClick(box.resend_btn, Qt.LeftButton)
+        ev = asker.wait_event(event="message", since=mark, timeout=10)
+        assert ev["body"] == body
+        wait_until(lambda: box.service.get(uid).answer_delivery is Delivery.DELIVERED,
+                   what="delivered")
+        wait_until(lambda: _inbox_row(box, uid).text(3) == "answered", what="listed as answered")
+    finally:
+        _detach((judge_engine.messageReceived, box.on_message),
+                (judge_engine.messageFinished, box.on_message_finished),
+                (judge_engine.callChanged, box.on_call))

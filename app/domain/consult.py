@@ -61,18 +61,27 @@ class ConsultStatus(str, enum.Enum):
 
 
 class Delivery(str, enum.Enum):
-    """How the asking desk's MESSAGE fared (the seat's side only; not on the wire).
+    """How a desk's own MESSAGE fared (not on the wire): the seat's question
+    (``ConsultQuestion.delivery``) or the judge's answer (``answer_delivery``).
 
-    NONE: not tracked (a question received from another desk, or stored
+    NONE: not tracked (a message received from another desk, or stored
     before the desk recorded delivery). SENDING: handed to the SIP engine, no
     final response yet; found after a restart it means *unknown*: the desk
-    stopped before it learnt whether the judge's desk got it. DELIVERED: a 2xx.
+    stopped before it learnt whether the other desk got it. DELIVERED: a 2xx.
     FAILED: a final error response, or the engine refused to send.
     """
     NONE = ""
     SENDING = "sending"
     DELIVERED = "delivered"
     FAILED = "failed"
+
+    @property
+    def undelivered(self) -> bool:
+        """The other desk may not have it: FAILED, or SENDING with no outcome."""
+        return self in UNDELIVERED
+
+
+UNDELIVERED = (Delivery.SENDING, Delivery.FAILED)
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,12 @@ class ConsultQuestion:
     delivery: Delivery = Delivery.NONE
     delivery_note: str = ""        # the SIP final status ("404 Not Found") or the local error
     delivery_to: str = ""          # the number the MESSAGE went to
+    # The judge's side: how the answer's MESSAGE to the seat fared, and what
+    # else the answer carried, so that the same answer can be sent again.
+    answer_delivery: Delivery = Delivery.NONE
+    answer_delivery_note: str = ""     # as delivery_note
+    answer_category: str = ""
+    answer_legal_basis: str = ""
     id: int | None = None
 
     def answered(self, answer: str, by: str, at: float) -> "ConsultQuestion":

@@ -40,7 +40,9 @@ from app.domain.knowledge import Article, parse_tags
 class ConsultStore(Protocol):
     def add(self, q: ConsultQuestion) -> ConsultQuestion: ...
     def get(self, uid: str) -> ConsultQuestion | None: ...
-    def record_answer(self, uid: str, answer: str, by: str, at: float) -> ConsultQuestion: ...
+    def record_answer(self, uid: str, answer: str, by: str, at: float, *,
+                      category: str = "", legal_basis: str = "",
+                      delivery: Delivery | None = None) -> ConsultQuestion: ...
     def link_article(self, uid: str, article_id: int, at: float) -> ConsultQuestion: ...
     def recent(self, *, seat: str | None = None, status: ConsultStatus | None = None,
                since: float | None = None, limit: int = 200) -> list[ConsultQuestion]: ...
@@ -48,11 +50,14 @@ class ConsultStore(Protocol):
                      to: str | None = None, at: float | None = None) -> ConsultQuestion: ...
     def undelivered(self, *, seat: str | None = None,
                     limit: int = 200) -> list[ConsultQuestion]: ...
+    def set_answer_delivery(self, uid: str, delivery: Delivery, note: str = "",
+                            at: float | None = None) -> ConsultQuestion: ...
+    def undelivered_answers(self, *, limit: int = 200) -> list[ConsultQuestion]: ...
 
 
 class ConsultError(ValueError):
     """A request the service refuses. ``code``: empty_question, too_long,
-    empty_answer, unknown_question, no_knowledge_base. For too_long, ``excess``
+    empty_answer, unknown_question, not_answered, no_knowledge_base. For too_long, ``excess``
     is about how many characters to cut (Chinese: 3 bytes each)."""
 
     def __init__(self, code: str, message: str, excess: int = 0):
@@ -70,6 +75,13 @@ def _encoded(encode, *args, **kw) -> str:
             raise ConsultError("invalid", e.message) from e
         raise ConsultError("too_long", "the text is too long to send in one message",
                            excess=max(1, -(-e.excess // 3))) from e
+
+
+def _answer_message(q: ConsultQuestion) -> AnswerMessage:
+    """The answer MESSAGE of an answered question (built the same way each time)."""
+    return AnswerMessage(uid=q.uid, answer=q.answer, by=q.answered_by,
+                         answered_at=q.answered_at, question=q.question[:ECHO_QUESTION],
+                         category=q.answer_category, legal_basis=q.answer_legal_basis)
 
 
 @dataclass(frozen=True)
@@ -128,8 +140,13 @@ class ConsultService:
                      to: str | None = None) -> ConsultQuestion:
         """Record how the question's MESSAGE fared: SENDING (to ``to``),
         DELIVERED, or FAILED with ``note`` (the SIP status or the error)."""
+        return self._known(self._store.set_delivery, uid, delivery, note, to=to,
+                           at=self._clock())
+
+    def _known(self, write, uid: str, *args, **kw) -> ConsultQuestion:
+        """``write(uid, ...)`` to the store; an unknown uid is a ConsultError."""
         try:
-            return self._store.set_delivery(uid, delivery, note, to=to, at=self._clock())
+            return write(uid, *args, **kw)
         except KeyError:
             raise ConsultError("unknown_question", "that question is not in the store") from None
 
@@ -186,19 +203,45 @@ class ConsultService:
 
     def answer(self, uid: str, text: str, *, by: str, category: str = "",
                legal_basis: str = "") -> tuple[ConsultQuestion, str]:
-        """Record the judge's answer; return the question and the body to send."""
+        """Record the judge's answer; return the question and the body to send.
+        An answer to a question that names its seat is stored as being sent
+        there (in the same write), so a desk that stops before the outcome
+        knows after a restart that it is unknown."""
         text = text.strip()
         if not text:
             raise ConsultError("empty_answer", "type the answer first")
         q = self._store.get(uid)
         if q is None:
             raise ConsultError("unknown_question", "that question is not in the store")
-        now = self._clock()
-        msg = AnswerMessage(uid=uid, answer=text, by=by, answered_at=now,
-                            question=q.question[:ECHO_QUESTION], category=category.strip(),
-                            legal_basis=legal_basis.strip())
-        body = _encoded(encode_answer, msg)
-        return self._store.record_answer(uid, text, by, now), body
+        q = replace(q.answered(text, by, self._clock()), answer_category=category.strip(),
+                    answer_legal_basis=legal_basis.strip())
+        body = _encoded(encode_answer, _answer_message(q))
+        stored = self._store.record_answer(
+            uid, q.answer, q.answered_by, q.answered_at, category=q.answer_category,
+            legal_basis=q.answer_legal_basis,
+            delivery=Delivery.SENDING if q.seat else Delivery.NONE)
+        return stored, body
+
+    def answer_body(self, uid: str) -> str:
+        """The MESSAGE body of a stored answer, to send it again: the same
+        answer, time, category and legal basis as the first time."""
+        q = self._store.get(uid)
+        if q is None:
+            raise ConsultError("unknown_question", "that question is not in the store")
+        if q.status is not ConsultStatus.ANSWERED:
+            raise ConsultError("not_answered", "that question has no answer yet")
+        return _encoded(encode_answer, _answer_message(q))
+
+    def set_answer_delivery(self, uid: str, delivery: Delivery,
+                            note: str = "") -> ConsultQuestion:
+        """Record how the answer's MESSAGE to the seat fared (as set_delivery)."""
+        return self._known(self._store.set_answer_delivery, uid, delivery, note,
+                           at=self._clock())
+
+    def undelivered_answers(self, limit: int = 200) -> list[ConsultQuestion]:
+        """Answered questions whose seat may not have the answer: FAILED, or
+        SENDING with no outcome (the desk stopped while sending)."""
+        return self._store.undelivered_answers(limit=limit)
 
     # --- both sides ---------------------------------------------------------------
 
@@ -226,8 +269,12 @@ class ConsultService:
             self._store.add(ConsultQuestion(
                 uid=msg.uid, question=msg.question or "?", channel=Channel.WRITTEN,
                 asked_at=msg.answered_at, updated_at=msg.answered_at))
-        stored = self._store.record_answer(msg.uid, msg.answer, msg.by, msg.answered_at)
-        if stored.delivery in (Delivery.SENDING, Delivery.FAILED):
+        # The same answer again (the judge's desk sent it again, not knowing
+        # whether it arrived) writes the same values: one question, answered.
+        stored = self._store.record_answer(msg.uid, msg.answer, msg.by, msg.answered_at,
+                                           category=msg.category,
+                                           legal_basis=msg.legal_basis)
+        if stored.delivery.undelivered:
             # An answer proves the judge's desk had the question.
             stored = self._store.set_delivery(msg.uid, Delivery.DELIVERED, "")
         self._answers[msg.uid] = msg

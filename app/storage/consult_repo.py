@@ -8,7 +8,7 @@ queries only: the same code runs on SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
-from app.domain.consult import Channel, ConsultQuestion, ConsultStatus, Delivery
+from app.domain.consult import Channel, ConsultQuestion, ConsultStatus, Delivery, UNDELIVERED
 from app.storage import models
 from app.storage.db import StorageError, current_database, storage_errors, transaction
 
@@ -23,7 +23,10 @@ def _to_question(row: _Row) -> ConsultQuestion:
         status=ConsultStatus(row.status), answer=row.answer, answered_by=row.answered_by,
         answered_at=row.answered_at, kb_article_id=row.kb_article_id,
         updated_at=row.updated_at, delivery=_delivery(row.delivery),
-        delivery_note=row.delivery_note, delivery_to=row.delivery_to)
+        delivery_note=row.delivery_note, delivery_to=row.delivery_to,
+        answer_delivery=_delivery(row.answer_delivery),
+        answer_delivery_note=row.answer_delivery_note, answer_category=row.answer_category,
+        answer_legal_basis=row.answer_legal_basis)
 
 
 def _delivery(value: str) -> Delivery:
@@ -60,7 +63,10 @@ class ConsultRepository:
                     answered_by=q.answered_by, answered_at=q.answered_at,
                     kb_article_id=q.kb_article_id, updated_at=q.updated_at or q.asked_at,
                     delivery=Delivery(q.delivery).value, delivery_note=q.delivery_note,
-                    delivery_to=q.delivery_to)
+                    delivery_to=q.delivery_to,
+                    answer_delivery=Delivery(q.answer_delivery).value,
+                    answer_delivery_note=q.answer_delivery_note,
+                    answer_category=q.answer_category, answer_legal_basis=q.answer_legal_basis)
         return _to_question(row)
 
     def get(self, uid: str) -> ConsultQuestion | None:
@@ -69,37 +75,45 @@ class ConsultRepository:
             row = _Row.get_or_none(_Row.uid == uid)
             return _to_question(row) if row is not None else None
 
-    def record_answer(self, uid: str, answer: str, by: str, at: float) -> ConsultQuestion:
-        """Mark the question answered; KeyError if the uid is unknown."""
-        current_database()
-        with transaction():
-            n = (_Row.update(status=ConsultStatus.ANSWERED.value, answer=answer,
-                             answered_by=by, answered_at=at, updated_at=at)
-                 .where(_Row.uid == uid).execute())
-            if n != 1:
-                raise KeyError(uid)
-            return _to_question(_Row.get(_Row.uid == uid))
+    def record_answer(self, uid: str, answer: str, by: str, at: float, *,
+                      category: str = "", legal_basis: str = "",
+                      delivery: Delivery | None = None) -> ConsultQuestion:
+        """Mark the question answered (with the answer's category and legal
+        basis); ``delivery``: the answer's own delivery state, written in the
+        same transaction (kept if None). KeyError if the uid is unknown."""
+        fields = {"status": ConsultStatus.ANSWERED.value, "answer": answer,
+                  "answered_by": by, "answered_at": at, "updated_at": at,
+                  "answer_category": category, "answer_legal_basis": legal_basis}
+        if delivery is not None:
+            fields.update(answer_delivery=Delivery(delivery).value, answer_delivery_note="")
+        return self._update(uid, fields)
 
     def link_article(self, uid: str, article_id: int, at: float) -> ConsultQuestion:
         """Remember the knowledge-base article made from this answer."""
-        current_database()
-        with transaction():
-            n = (_Row.update(kb_article_id=article_id, updated_at=at)
-                 .where(_Row.uid == uid).execute())
-            if n != 1:
-                raise KeyError(uid)
-            return _to_question(_Row.get(_Row.uid == uid))
+        return self._update(uid, {"kb_article_id": article_id, "updated_at": at})
 
     def set_delivery(self, uid: str, delivery: Delivery, note: str = "",
                      to: str | None = None, at: float | None = None) -> ConsultQuestion:
         """Record how the question's MESSAGE fared (``to``: where it went, kept
         if None); KeyError if the uid is unknown."""
-        current_database()
         fields = {"delivery": Delivery(delivery).value, "delivery_note": note}
         if to is not None:
             fields["delivery_to"] = to
         if at is not None:
             fields["updated_at"] = at
+        return self._update(uid, fields)
+
+    def set_answer_delivery(self, uid: str, delivery: Delivery, note: str = "",
+                            at: float | None = None) -> ConsultQuestion:
+        """Record how the answer's MESSAGE to the seat fared; KeyError if the
+        uid is unknown."""
+        fields = {"answer_delivery": Delivery(delivery).value, "answer_delivery_note": note}
+        if at is not None:
+            fields["updated_at"] = at
+        return self._update(uid, fields)
+
+    def _update(self, uid: str, fields: dict) -> ConsultQuestion:
+        current_database()
         with transaction():
             n = _Row.update(**fields).where(_Row.uid == uid).execute()
             if n != 1:
@@ -110,11 +124,19 @@ class ConsultRepository:
                     limit: int = 200) -> list[ConsultQuestion]:
         """Open questions whose MESSAGE failed or whose outcome is unknown
         (still "sending"), newest first, however old."""
+        return self._undelivered(ConsultStatus.OPEN, _Row.delivery, seat, limit)
+
+    def undelivered_answers(self, *, limit: int = 200) -> list[ConsultQuestion]:
+        """Answered questions whose answer's MESSAGE failed or whose outcome
+        is unknown, newest first, however old."""
+        return self._undelivered(ConsultStatus.ANSWERED, _Row.answer_delivery, None, limit)
+
+    def _undelivered(self, status: ConsultStatus, column, seat: str | None,
+                     limit: int) -> list[ConsultQuestion]:
         current_database()
         with storage_errors():
-            query = _Row.select().where(
-                _Row.status == ConsultStatus.OPEN.value,
-                _Row.delivery.in_([Delivery.SENDING.value, Delivery.FAILED.value]))
+            query = _Row.select().where(_Row.status == status.value,
+                                        column.in_([d.value for d in UNDELIVERED]))
             if seat is not None:
                 query = query.where(_Row.seat == seat)
             rows = query.order_by(_Row.asked_at.desc(), _Row.id.desc()).limit(limit)

@@ -354,6 +354,15 @@ class Migration:
             db.execute_sql(statement)
 
 
+# Portable DDL: the same statements on SQLite and PostgreSQL.
+_MIGRATION_7 = (
+    ("ALTER TABLE consult_question ADD COLUMN answer_delivery TEXT NOT NULL DEFAULT '' "
+     "CHECK (answer_delivery IN ('', 'sending', 'delivered', 'failed'))"),
+    "ALTER TABLE consult_question ADD COLUMN answer_delivery_note TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE consult_question ADD COLUMN answer_category TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE consult_question ADD COLUMN answer_legal_basis TEXT NOT NULL DEFAULT ''",
+)
+
 MIGRATIONS: list[Migration] = [
     # 1: call history and settings.
     Migration(
@@ -964,6 +973,13 @@ MIGRATIONS: list[Migration] = [
             "ALTER TABLE consult_question ADD COLUMN delivery_note TEXT NOT NULL DEFAULT ''",
             "ALTER TABLE consult_question ADD COLUMN delivery_to TEXT NOT NULL DEFAULT ''",
         ),
+    ),
+    # 7: the judge's desk keeps how its answer's MESSAGE fared, and what the
+    # answer carried besides its text, so that an answer the seat never got
+    # is shown as such after a restart and can be sent again unchanged.
+    Migration(
+        sqlite=_MIGRATION_7,
+        postgres=_MIGRATION_7,
     ),
     # Append new migrations here.
 ]

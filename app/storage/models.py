@@ -292,6 +292,10 @@ class ConsultQuestion(BaseModel):
     delivery = peewee.TextField(default="")        # "" / sending / delivered / failed
     delivery_note = peewee.TextField(default="")   # SIP final status or the local error
     delivery_to = peewee.TextField(default="")     # the number the MESSAGE went to
+    answer_delivery = peewee.TextField(default="")         # the answer's MESSAGE, as delivery
+    answer_delivery_note = peewee.TextField(default="")
+    answer_category = peewee.TextField(default="")         # sent with the answer
+    answer_legal_basis = peewee.TextField(default="")
 
     class Meta:
         table_name = "consult_question"

@@ -846,27 +846,42 @@
         <translation>未发送：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="112"/>
+        <location filename="../../ui/desk/consult.py" line="115"/>
+        <source>Not delivered</source>
+        <translation>未送达</translation>
+    </message>
+    <message>
+        <location filename="../../ui/desk/consult.py" line="118"/>
+        <source>Delivery unknown</source>
+        <translation>送达情况不明</translation>
+    </message>
+    <message>
+        <location filename="../../ui/desk/consult.py" line="131"/>
+        <source>The delivery state was not saved: %1</source>
+        <translation>送达状态未能保存：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/desk/consult.py" line="138"/>
         <source>it does not come from a consulting judge</source>
         <translation>发送方不是咨询法官</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="114"/>
+        <location filename="../../ui/desk/consult.py" line="140"/>
         <source>it is too long</source>
         <translation>内容过长</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="116"/>
+        <location filename="../../ui/desk/consult.py" line="142"/>
         <source>it was sent by another version of the desktop</source>
         <translation>由其他版本的客户端发送</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="118"/>
+        <location filename="../../ui/desk/consult.py" line="144"/>
         <source>its content is damaged</source>
         <translation>内容已损坏</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="119"/>
+        <location filename="../../ui/desk/consult.py" line="145"/>
         <source>Unreadable message from %1: %2.</source>
         <translation>来自 %1 的消息无法读取：%2。</translation>
     </message>
@@ -874,212 +889,242 @@
 <context>
     <name>ConsultInbox</name>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="69"/>
-        <location filename="../../ui/desk/consult_inbox.py" line="315"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="78"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="374"/>
         <source>Asked</source>
         <translation>提问时间</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="69"/>
-        <location filename="../../ui/desk/consult_inbox.py" line="312"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="78"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="371"/>
         <source>Seat</source>
         <translation>坐席</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="69"/>
-        <location filename="../../ui/desk/consult_inbox.py" line="314"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="78"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="373"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="70"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="79"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="77"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="86"/>
         <source>Your answer to the seat</source>
         <translation>给坐席员的答复</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="83"/>
-        <location filename="../../ui/desk/consult_inbox.py" line="339"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="92"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="402"/>
         <source>Send answer</source>
         <translation>发送答复</translation>
     </message>
     <message>
         <location filename="../../ui/desk/consult_inbox.py" line="94"/>
-        <location filename="../../ui/desk/consult_inbox.py" line="317"/>
+        <source>Send again</source>
+        <translation>重新发送</translation>
+    </message>
+    <message>
+        <location filename="../../ui/desk/consult_inbox.py" line="96"/>
+        <source>Send the same answer to the seat again</source>
+        <translation>把同一答复再次发给坐席</translation>
+    </message>
+    <message>
+        <location filename="../../ui/desk/consult_inbox.py" line="107"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="376"/>
         <source>Answer</source>
         <translation>答复</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="95"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="108"/>
         <source>Category</source>
         <translation>分类</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="96"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="109"/>
         <source>Legal basis</source>
         <translation>法律依据</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="144"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="159"/>
         <source>New question from %1.</source>
         <translation>%1 提交了新问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="169"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="184"/>
         <source>Consult call from %1; the context is on its way...</source>
         <translation>%1 发起咨询转接，相关信息正在传送…</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="185"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="200"/>
         <source>Transferred caller %1 from %2</source>
         <translation>由 %2 转来的来电人 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="186"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="201"/>
         <source>Consult call from %2 about caller %1</source>
         <translation>%2 就来电人 %1 发起的咨询转接</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="189"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="204"/>
         <source>case %1</source>
         <translation>案件 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="199"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="214"/>
         <source>Choose a question first.</source>
         <translation>请先选择一个问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="202"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="217"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="247"/>
         <source>This desk has no phone to send the answer with.</source>
         <translation>本工作台没有可用于发送答复的话机。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="212"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="229"/>
         <source>The answer is saved, but the question names no seat to send it to.</source>
         <translation>答复已保存，但该问题未注明坐席，无法发送。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="220"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="259"/>
         <source>The answer is saved but not sent: %1</source>
         <translation>答复已保存，但未发送：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="226"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="264"/>
         <source>Sending the answer to %1...</source>
         <translation>正在向 %1 发送答复…</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="239"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="278"/>
         <source>%1 has the answer.</source>
         <translation>%1 已收到答复。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="244"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="283"/>
         <source>The answer is saved but did not reach the seat: %1</source>
         <translation>答复已保存，但未送达坐席：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="263"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="315"/>
         <source>unreadable</source>
         <translation>无法读取</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="289"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="340"/>
         <source>sending the answer...</source>
         <translation>正在发送答复…</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="291"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="342"/>
         <source>answer not delivered</source>
         <translation>答复未送达</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="293"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="344"/>
+        <source>answer delivery unknown</source>
+        <translation>答复送达情况不明</translation>
+    </message>
+    <message>
+        <location filename="../../ui/desk/consult_inbox.py" line="346"/>
         <source>answered</source>
         <translation>已答复</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="294"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="347"/>
         <source>by telephone</source>
         <translation>电话咨询</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="294"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="347"/>
         <source>open</source>
         <translation>待答复</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="307"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="366"/>
         <source>No question selected.</source>
         <translation>未选择问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="309"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="368"/>
         <source>transfer of the caller</source>
         <translation>转接来电人</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="310"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="369"/>
         <source>consult call</source>
         <translation>咨询转接</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="311"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="370"/>
         <source>written question</source>
         <translation>书面提问</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="312"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="371"/>
         <source>Caller</source>
         <translation>来电人</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="313"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="372"/>
         <source>Case number</source>
         <translation>案号</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="313"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="372"/>
         <source>Notes</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="314"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="373"/>
         <source>How</source>
         <translation>方式</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="318"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="377"/>
         <source>Answered</source>
         <translation>已答复</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="320"/>
-        <source>Not delivered</source>
-        <translation>未送达</translation>
+        <location filename="../../ui/desk/consult_inbox.py" line="381"/>
+        <source>The desk stopped before it learnt whether %1 got the answer. Send it again to be sure: the seat&apos;s desk does not list it twice.</source>
+        <translation>本工作台在得知%1是否收到答复之前已停止。请重新发送以确保送达：坐席工作台不会重复显示。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="338"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="383"/>
+        <source>the seat</source>
+        <translation>坐席</translation>
+    </message>
+    <message>
+        <location filename="../../ui/desk/consult_inbox.py" line="424"/>
+        <source>That question has no answer to send yet.</source>
+        <translation>该问题还没有可发送的答复。</translation>
+    </message>
+    <message>
+        <source>Not delivered</source>
+        <translation type="vanished">未送达</translation>
+    </message>
+    <message>
+        <location filename="../../ui/desk/consult_inbox.py" line="401"/>
         <source>Send answer again</source>
         <translation>重新发送答复</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="356"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="419"/>
         <source>Type the answer first.</source>
         <translation>请先输入答复。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="357"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="420"/>
         <source>The answer is too long to send in one message: shorten it by about %1 characters.</source>
         <translation>答复过长，无法用一条消息发送：请删减约 %1 个字。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult_inbox.py" line="360"/>
+        <location filename="../../ui/desk/consult_inbox.py" line="423"/>
         <source>That question is no longer in the store.</source>
         <translation>该问题已不存在。</translation>
     </message>
@@ -1087,268 +1132,265 @@
 <context>
     <name>ConsultPage</name>
     <message>
-        <location filename="../../ui/desk/consult.py" line="157"/>
+        <location filename="../../ui/desk/consult.py" line="183"/>
         <source>What the caller asks, in the caller&apos;s words</source>
         <translation>来电人提出的问题（按来电人原话记录）</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="159"/>
+        <location filename="../../ui/desk/consult.py" line="185"/>
         <source>Send written question</source>
         <translation>发送书面提问</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="161"/>
+        <location filename="../../ui/desk/consult.py" line="187"/>
         <source>Call the judge with this context</source>
         <translation>带上述信息呼叫法官</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="163"/>
+        <location filename="../../ui/desk/consult.py" line="189"/>
         <source>Transfer the caller to the judge</source>
         <translation>将来电人转接给法官</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="168"/>
+        <location filename="../../ui/desk/consult.py" line="194"/>
         <source>Ask the consulting judge</source>
         <translation>向咨询法官提问</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="170"/>
-        <location filename="../../ui/desk/consult.py" line="532"/>
+        <location filename="../../ui/desk/consult.py" line="196"/>
+        <location filename="../../ui/desk/consult.py" line="552"/>
         <source>Caller</source>
         <translation>来电人</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="171"/>
-        <location filename="../../ui/desk/consult.py" line="533"/>
+        <location filename="../../ui/desk/consult.py" line="197"/>
+        <location filename="../../ui/desk/consult.py" line="553"/>
         <source>Case number</source>
         <translation>案号</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="172"/>
-        <location filename="../../ui/desk/consult.py" line="533"/>
+        <location filename="../../ui/desk/consult.py" line="198"/>
+        <location filename="../../ui/desk/consult.py" line="553"/>
         <source>Notes</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="173"/>
+        <location filename="../../ui/desk/consult.py" line="199"/>
         <source>Consulting judge</source>
         <translation>咨询法官</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="174"/>
-        <location filename="../../ui/desk/consult.py" line="186"/>
-        <location filename="../../ui/desk/consult.py" line="210"/>
-        <location filename="../../ui/desk/consult.py" line="532"/>
+        <location filename="../../ui/desk/consult.py" line="200"/>
+        <location filename="../../ui/desk/consult.py" line="212"/>
+        <location filename="../../ui/desk/consult.py" line="236"/>
+        <location filename="../../ui/desk/consult.py" line="552"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="186"/>
+        <location filename="../../ui/desk/consult.py" line="212"/>
         <source>Asked</source>
         <translation>提问时间</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="186"/>
+        <location filename="../../ui/desk/consult.py" line="212"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="192"/>
+        <location filename="../../ui/desk/consult.py" line="218"/>
         <source>Send again</source>
         <translation>重新发送</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="194"/>
-        <location filename="../../ui/desk/consult.py" line="207"/>
-        <location filename="../../ui/desk/consult.py" line="568"/>
+        <location filename="../../ui/desk/consult.py" line="220"/>
+        <location filename="../../ui/desk/consult.py" line="233"/>
+        <location filename="../../ui/desk/consult.py" line="586"/>
         <source>Save as knowledge-base article</source>
         <translation>存为知识库条目</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="211"/>
-        <location filename="../../ui/desk/consult.py" line="543"/>
+        <location filename="../../ui/desk/consult.py" line="237"/>
+        <location filename="../../ui/desk/consult.py" line="561"/>
         <source>Answer</source>
         <translation>答复</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="212"/>
+        <location filename="../../ui/desk/consult.py" line="238"/>
         <source>Category</source>
         <translation>分类</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="213"/>
+        <location filename="../../ui/desk/consult.py" line="239"/>
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="214"/>
+        <location filename="../../ui/desk/consult.py" line="240"/>
         <source>Legal basis</source>
         <translation>法律依据</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="254"/>
+        <location filename="../../ui/desk/consult.py" line="280"/>
         <source>No call in hand.</source>
         <translation>当前没有通话。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="277"/>
-        <location filename="../../ui/desk/consult.py" line="346"/>
+        <location filename="../../ui/desk/consult.py" line="303"/>
+        <location filename="../../ui/desk/consult.py" line="366"/>
         <source>No consulting judge is listed in the directory.</source>
         <translation>通讯录中没有咨询法官。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="280"/>
-        <location filename="../../ui/desk/consult.py" line="349"/>
+        <location filename="../../ui/desk/consult.py" line="306"/>
+        <location filename="../../ui/desk/consult.py" line="369"/>
         <source>This desk has no phone to send the question with.</source>
         <translation>本工作台没有可用于发送问题的话机。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="284"/>
+        <location filename="../../ui/desk/consult.py" line="310"/>
         <source>There is no caller on the line to transfer.</source>
         <translation>当前线路上没有可转接的来电人。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="311"/>
+        <location filename="../../ui/desk/consult.py" line="337"/>
         <source>Not sent: %1</source>
         <translation>未发送：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="314"/>
+        <location filename="../../ui/desk/consult.py" line="340"/>
         <source>Sending the question to %1...</source>
         <translation>正在向 %1 发送问题…</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="325"/>
         <source>The delivery state was not saved: %1</source>
-        <translation>发送状态未能保存：%1</translation>
+        <translation type="vanished">发送状态未能保存：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="380"/>
+        <location filename="../../ui/desk/consult.py" line="400"/>
         <source>Calling %1; the context is on the judge&apos;s screen.</source>
         <translation>正在呼叫 %1；相关信息已显示在法官屏幕上。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="386"/>
+        <location filename="../../ui/desk/consult.py" line="406"/>
         <source>%1 has the question. The answer will appear below.</source>
         <translation>%1 已收到问题。答复将显示在下方。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="393"/>
+        <location filename="../../ui/desk/consult.py" line="413"/>
         <source>The caller has hung up; %1 has the question in writing.</source>
         <translation>来电人已挂断；%1 已收到书面问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="399"/>
+        <location filename="../../ui/desk/consult.py" line="419"/>
         <source>The transfer failed: %1. %2 has the question in writing.</source>
         <translation>转接失败：%1。%2 已收到书面问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="402"/>
+        <location filename="../../ui/desk/consult.py" line="422"/>
         <source>Transferring the caller to %1 with the context.</source>
         <translation>正在将来电人连同相关信息转接给 %1。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="427"/>
+        <location filename="../../ui/desk/consult.py" line="447"/>
         <source>%1 answered: %2</source>
         <translation>%1 答复：%2</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="446"/>
+        <location filename="../../ui/desk/consult.py" line="466"/>
         <source>Not saved in the knowledge base: %1</source>
         <translation>未存入知识库：%1</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="449"/>
+        <location filename="../../ui/desk/consult.py" line="469"/>
         <source>Saved in the knowledge base: “%1”.</source>
         <translation>已存入知识库：“%1”。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="473"/>
+        <location filename="../../ui/desk/consult.py" line="493"/>
         <source>unreadable</source>
         <translation>无法读取</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="496"/>
+        <location filename="../../ui/desk/consult.py" line="516"/>
         <source>answered by %1</source>
         <translation>%1 已答复</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="498"/>
+        <location filename="../../ui/desk/consult.py" line="518"/>
         <source> · in the knowledge base</source>
         <translation> · 已存入知识库</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="501"/>
+        <location filename="../../ui/desk/consult.py" line="521"/>
         <source>sending...</source>
         <translation>发送中…</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="503"/>
+        <location filename="../../ui/desk/consult.py" line="523"/>
         <source>not delivered</source>
         <translation>未送达</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="505"/>
+        <location filename="../../ui/desk/consult.py" line="525"/>
         <source>delivery unknown</source>
         <translation>送达情况不明</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="506"/>
+        <location filename="../../ui/desk/consult.py" line="526"/>
         <source>waiting for the answer</source>
         <translation>等待答复</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="535"/>
         <source>Not delivered</source>
-        <translation>未送达</translation>
+        <translation type="vanished">未送达</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="538"/>
         <source>Delivery unknown</source>
-        <translation>送达情况不明</translation>
+        <translation type="vanished">送达情况不明</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="539"/>
+        <location filename="../../ui/desk/consult.py" line="557"/>
         <source>The desk stopped before it learnt whether %1 got the question. Send it again to be sure: the judge&apos;s desk does not list it twice.</source>
         <translation>本席位在得知%1是否收到问题之前已关闭。请重新发送以确保送达：法官端不会重复列出同一问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="541"/>
+        <location filename="../../ui/desk/consult.py" line="559"/>
         <source>the judge</source>
         <translation>法官</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="544"/>
+        <location filename="../../ui/desk/consult.py" line="562"/>
         <source>Answered</source>
         <translation>已答复</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="566"/>
+        <location filename="../../ui/desk/consult.py" line="584"/>
         <source>Update the knowledge-base article</source>
         <translation>更新知识库条目</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="581"/>
+        <location filename="../../ui/desk/consult.py" line="599"/>
         <source>Type the question first.</source>
         <translation>请先输入问题。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="582"/>
+        <location filename="../../ui/desk/consult.py" line="600"/>
         <source>The question and the notes are too long to send in one message: shorten them by about %1 characters.</source>
         <translation>问题和备注过长，无法用一条消息发送：请删减约 %1 个字。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="585"/>
+        <location filename="../../ui/desk/consult.py" line="603"/>
         <source>That question is no longer in the store.</source>
         <translation>该问题已不存在。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="586"/>
+        <location filename="../../ui/desk/consult.py" line="604"/>
         <source>This desk has no knowledge base.</source>
         <translation>本工作台没有知识库。</translation>
     </message>
     <message>
-        <location filename="../../ui/desk/consult.py" line="591"/>
+        <location filename="../../ui/desk/consult.py" line="609"/>
         <source>An article needs a question and an answer.</source>
         <translation>知识库条目须填写问题和解答。</translation>
     </message>

@@ -106,6 +106,32 @@ def stored_problem(note: str, who: str) -> str:
         "%1", note or "?")
 
 
+def undelivered_row(delivery: Delivery, note: str, who: str,
+                    unknown: str) -> tuple[str, str] | None:
+    """The detail row of a desk's own message the other desk may not have:
+    FAILED with the stored problem in the clerk's words, SENDING with no
+    outcome (the desk stopped while sending) with ``unknown``."""
+    if delivery is Delivery.FAILED:
+        return (QCoreApplication.translate("Consult", "Not delivered"),
+                stored_problem(note, who))
+    if delivery is Delivery.SENDING:
+        return (QCoreApplication.translate("Consult", "Delivery unknown"), unknown)
+    return None
+
+
+def save_delivery(write, uid: str, delivery: Delivery, note: str = "", *, status: QLabel,
+                  **kw) -> None:
+    """Write a delivery state through to the store (``write``: the service's
+    set_delivery or set_answer_delivery); a store that fails is said in
+    ``status``, and the message goes on."""
+    try:
+        write(uid, delivery, note, **kw)
+    except Exception as e:
+        log.warning("consult %s: delivery %s not stored: %s", uid, delivery.value, e)
+        status.setText(QCoreApplication.translate(
+            "Consult", "The delivery state was not saved: %1").replace("%1", explain(e)))
+
+
 def unreadable_text(e: ConsultMessageError, sender: str) -> str:
     """An unreadable consult message, as listed on the page."""
     if e.code == "not_judge":
@@ -316,14 +342,8 @@ class ConsultPage(QWidget):
 
     def _record(self, uid: str, delivery: Delivery, note: str = "",
                 to: str | None = None) -> None:
-        """Write the delivery state through to the store; a store that fails
-        is said on the page, and the message goes on."""
-        try:
-            self.service.set_delivery(uid, delivery, note, to=to)
-        except Exception as e:
-            log.warning("consult %s: delivery %s not stored: %s", uid, delivery.value, e)
-            self.status.setText(self.tr("The delivery state was not saved: %1")
-                                .replace("%1", explain(e)))
+        save_delivery(self.service.set_delivery, uid, delivery, note, status=self.status,
+                      to=to)
 
     def _in_flight(self, uid: str) -> bool:
         return any(item[0] == uid for item in self._sending.values())
@@ -332,7 +352,7 @@ class ConsultPage(QWidget):
         """An open question the judge's desk may not have, and not on its way now."""
         if q is None or q.status is not ConsultStatus.OPEN or self._in_flight(q.uid):
             return False
-        return q.delivery in (Delivery.FAILED, Delivery.SENDING)
+        return q.delivery.undelivered
 
     def resend(self) -> None:
         """Send the selected undelivered question again (the same uid) to the
@@ -531,14 +551,12 @@ class ConsultPage(QWidget):
             return
         rows = [(self.tr("Question"), q.question), (self.tr("Caller"), q.caller_number),
                 (self.tr("Case number"), q.case_number), (self.tr("Notes"), q.notes)]
-        if resend and q.delivery is Delivery.FAILED:
-            rows.append((self.tr("Not delivered"),
-                         stored_problem(q.delivery_note, self._judge_name(q.delivery_to))))
-        elif resend:
-            rows.append((self.tr("Delivery unknown"), self.tr(
+        if resend:
+            who = self._judge_name(q.delivery_to)
+            rows.append(undelivered_row(q.delivery, q.delivery_note, who, self.tr(
                 "The desk stopped before it learnt whether %1 got the question. Send it "
                 "again to be sure: the judge's desk does not list it twice.").replace(
-                    "%1", self._judge_name(q.delivery_to) or self.tr("the judge"))))
+                    "%1", who or self.tr("the judge"))))
         if q.status is ConsultStatus.ANSWERED:
             rows.append((self.tr("Answer"), q.answer))
             rows.append((self.tr("Answered"), f"{q.answered_by} {when(q.answered_at)}"))

@@ -17,6 +17,15 @@ caller's number to a transfer announced in the last minutes.
 Messages go through a *messenger*, the SIP engine (``send_message``,
 ``messageReceived``, ``messageFinished``, ``callChanged``). Bodies that are
 not readable consult messages are listed as unreadable; nothing else happens.
+
+The answer's delivery (its MESSAGE's final response) is written through to
+the store with the question, as the seat's page does for questions: "sending"
+in the same write as the answer, then delivered or failed with the SIP status.
+After a restart the inbox still lists an answer the seat never got (the seat
+signed out: 480, 404, a dead server) as "answer not delivered", and one whose
+outcome the desk never learnt as "answer delivery unknown", each with "Send
+again": the same answer body (same uid, text, time, category, legal basis);
+the seat's desk, which keeps questions by uid, shows it once.
 """
 from __future__ import annotations
 
@@ -30,8 +39,10 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QHeaderView,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from app.domain.calls import CallDirection, CallPhase, number_of
-from app.domain.consult import CONTENT_TYPE, Channel, ConsultMessageError, ConsultStatus
-from ui.desk.consult import delivery_problem, is_consult, unreadable_text, when
+from app.domain.consult import (CONTENT_TYPE, Channel, ConsultMessageError, ConsultStatus,
+                                Delivery)
+from ui.desk.consult import (delivery_problem, is_consult, save_delivery, undelivered_row,
+                             unreadable_text, when)
 from ui.messages import explain
 
 TRANSFER_MATCH_S = 600      # a transfer without the header: match the caller this long
@@ -49,9 +60,7 @@ class ConsultInbox(QWidget):
         self.judge_name = judge_name
         self.messenger = messenger
         self.directory = directory
-        self._sending: dict[int, str] = {}           # msg id -> uid
-        self._delivery: dict[str, str] = {}          # uid -> sending/delivered/failed
-        self._problems: dict[str, str] = {}          # uid -> why not delivered
+        self._sending: dict[int, str] = {}           # msg id -> uid (the answer in flight)
         self._transfers: dict[str, float] = {}       # uid -> when a transfer was announced
         self._unreadable: list[tuple[float, str]] = []
         self._call_uid: dict[int, str] = {}          # ringing call id -> uid (maybe not here yet)
@@ -82,6 +91,10 @@ class ConsultInbox(QWidget):
         self.legal_basis.setObjectName("inboxLegalBasis")
         self.send_btn = QPushButton(self.tr("Send answer"))
         self.send_btn.setObjectName("inboxSend")
+        self.resend_btn = QPushButton(self.tr("Send again"))
+        self.resend_btn.setObjectName("inboxResend")
+        self.resend_btn.setToolTip(self.tr("Send the same answer to the seat again"))
+        self.resend_btn.setVisible(False)
         self.status = QLabel()
         self.status.setObjectName("inboxStatus")
         self.status.setWordWrap(True)
@@ -97,6 +110,7 @@ class ConsultInbox(QWidget):
         rv.addLayout(form)
         row = QHBoxLayout()
         row.addWidget(self.send_btn)
+        row.addWidget(self.resend_btn)
         row.addStretch(1)
         rv.addLayout(row)
         rv.addWidget(self.status)
@@ -108,6 +122,7 @@ class ConsultInbox(QWidget):
         lay.addWidget(split, 1)
 
         self.send_btn.clicked.connect(self.send_answer)
+        self.resend_btn.clicked.connect(self.resend)
         self.list.currentItemChanged.connect(lambda *_: self._show_selected())
         if messenger is not None:
             messenger.messageReceived.connect(self.on_message)
@@ -202,6 +217,8 @@ class ConsultInbox(QWidget):
             self.status.setText(self.tr("This desk has no phone to send the answer with."))
             return None
         try:
+            # Stored as "sending" with the answer: a desk that stops now finds
+            # it as "answer delivery unknown" after the restart.
             q, body = self.service.answer(uid, self.answer.toPlainText(), by=self.judge_name,
                                           category=self.category.currentText(),
                                           legal_basis=self.legal_basis.text())
@@ -212,20 +229,42 @@ class ConsultInbox(QWidget):
             self.status.setText(self.tr("The answer is saved, but the question names no seat "
                                         "to send it to."))
             return None
+        return uid if self._send(q, body) else None
+
+    def resend(self) -> str | None:
+        """Send the selected undelivered answer again: the same body as the
+        first time, to the seat that asked."""
+        uid = self._selected_uid()
+        try:
+            q = self.service.get(uid) if uid else None
+            if not self.needs_resend(q):
+                return None
+            body = self.service.answer_body(uid)
+        except Exception as e:
+            self.status.setText(self._error_text(e))
+            return None
+        if self.messenger is None:
+            self.status.setText(self.tr("This desk has no phone to send the answer with."))
+            return None
+        save_delivery(self.service.set_answer_delivery, uid, Delivery.SENDING,
+                      status=self.status)
+        return uid if self._send(q, body) else None
+
+    def _send(self, q, body: str) -> bool:
         try:
             mid = self.messenger.send_message(q.seat, body, CONTENT_TYPE)
         except Exception as e:
-            self._delivery[uid] = "failed"
-            self._problems[uid] = explain(e)
+            save_delivery(self.service.set_answer_delivery, q.uid, Delivery.FAILED, explain(e),
+                          status=self.status)
             self.status.setText(self.tr("The answer is saved but not sent: %1")
                                 .replace("%1", explain(e)))
-            self.refresh(select=uid)
-            return None
-        self._sending[mid] = uid
-        self._delivery[uid] = "sending"
-        self.status.setText(self.tr("Sending the answer to %1...").replace("%1", self._seat_text(q)))
-        self.refresh(select=uid)
-        return uid
+            self.refresh(select=q.uid)
+            return False
+        self._sending[mid] = q.uid
+        self.status.setText(self.tr("Sending the answer to %1...")
+                            .replace("%1", self._seat_text(q)))
+        self.refresh(select=q.uid)
+        return True
 
     def on_message_finished(self, mid: int, code: int, reason: str) -> None:
         uid = self._sending.pop(mid, None)
@@ -234,16 +273,25 @@ class ConsultInbox(QWidget):
         q = self.service.get(uid)
         who = self._seat_text(q) if q else "?"
         if 200 <= code < 300:
-            self._delivery[uid] = "delivered"
-            self._problems.pop(uid, None)
+            save_delivery(self.service.set_answer_delivery, uid, Delivery.DELIVERED,
+                          status=self.status)
             self.status.setText(self.tr("%1 has the answer.").replace("%1", who))
             self._drafts.pop(uid, None)
         else:
-            self._delivery[uid] = "failed"
-            self._problems[uid] = delivery_problem(code, reason, who)
+            save_delivery(self.service.set_answer_delivery, uid, Delivery.FAILED,
+                          f"{code} {reason}".strip(), status=self.status)
             self.status.setText(self.tr("The answer is saved but did not reach the seat: %1")
-                                .replace("%1", self._problems[uid]))
+                                .replace("%1", delivery_problem(code, reason, who)))
         self.refresh(select=uid)
+
+    def _in_flight(self, uid: str) -> bool:
+        return uid in self._sending.values()
+
+    def needs_resend(self, q) -> bool:
+        """An answer the seat may not have, and not on its way now."""
+        if q is None or q.status is not ConsultStatus.ANSWERED or self._in_flight(q.uid):
+            return False
+        return q.answer_delivery.undelivered
 
     # --- the list ---------------------------------------------------------------------
 
@@ -251,6 +299,10 @@ class ConsultInbox(QWidget):
         keep = select or self._selected_uid()
         try:
             questions = self.service.questions(limit=200)
+            # Answers the seats may not have are listed however old they are.
+            listed = {q.uid for q in questions}
+            questions += [q for q in self.service.undelivered_answers()
+                          if q.uid not in listed]
         except Exception as e:
             self.status.setText(explain(e))
             return
@@ -272,7 +324,7 @@ class ConsultInbox(QWidget):
                     font = QFont(item.font(2))
                     font.setBold(True)
                     item.setFont(2, font)
-                if self._delivery.get(q.uid) == "failed":
+                if self.needs_resend(q):
                     item.setForeground(3, QColor("#c62828"))
                 self.list.addTopLevelItem(item)
                 if q.uid == keep:
@@ -284,11 +336,12 @@ class ConsultInbox(QWidget):
         self._show_selected()
 
     def _status_text(self, q) -> str:
-        state = self._delivery.get(q.uid)
-        if state == "sending":
+        if self._in_flight(q.uid):
             return self.tr("sending the answer...")
-        if state == "failed":
+        if q.status is ConsultStatus.ANSWERED and q.answer_delivery is Delivery.FAILED:
             return self.tr("answer not delivered")
+        if q.status is ConsultStatus.ANSWERED and q.answer_delivery is Delivery.SENDING:
+            return self.tr("answer delivery unknown")   # the desk stopped before the outcome
         if q.status is ConsultStatus.ANSWERED:
             return self.tr("answered")
         return self.tr("by telephone") if q.channel is Channel.CALL else self.tr("open")
@@ -299,8 +352,14 @@ class ConsultInbox(QWidget):
 
     def _show_selected(self) -> None:
         uid = self._selected_uid()
-        q = self.service.get(uid) if uid else None
+        try:
+            q = self.service.get(uid) if uid else None
+        except Exception as e:
+            self.status.setText(explain(e))
+            q = None
         self.send_btn.setEnabled(q is not None)
+        resend = self.needs_resend(q)
+        self.resend_btn.setVisible(resend)
         if q is None:
             item = self.list.currentItem()
             self.context.setPlainText(item.text(2) if item is not None else
@@ -316,8 +375,12 @@ class ConsultInbox(QWidget):
         if q.status is ConsultStatus.ANSWERED:
             rows.append((self.tr("Answer"), q.answer))
             rows.append((self.tr("Answered"), f"{q.answered_by} {when(q.answered_at)}"))
-        if uid in self._problems:
-            rows.append((self.tr("Not delivered"), self._problems[uid]))
+        if resend:
+            who = self._seat_text(q)
+            rows.append(undelivered_row(q.answer_delivery, q.answer_delivery_note, who, self.tr(
+                "The desk stopped before it learnt whether %1 got the answer. Send it again "
+                "to be sure: the seat's desk does not list it twice.").replace(
+                    "%1", who or self.tr("the seat"))))
         self.context.setHtml("<table cellspacing='4'>" + "".join(
             f"<tr><td style='color:#666;white-space:nowrap'>{html.escape(k)}</td>"
             f"<td>{html.escape(v).replace(chr(10), '<br>')}</td></tr>"
@@ -358,6 +421,7 @@ class ConsultInbox(QWidget):
                                 "by about %1 characters.").replace(
                                     "%1", str(getattr(e, "excess", 0) or 1)),
             "unknown_question": self.tr("That question is no longer in the store."),
+            "not_answered": self.tr("That question has no answer to send yet."),
         }
         if type(e).__name__ == "ConsultError" and code in texts:
             return texts[code]
