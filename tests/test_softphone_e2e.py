@@ -176,15 +176,19 @@ def test_outgoing_call_hold_resume_dtmf_and_peer_hangup(engine, kamailio, desk, 
     b.wait_event(event="media", call=inc["call"], remote_sdp_dir="sendrecv", since=mark)
 
     # Hold: the peer is offered sendonly (RFC 3264), and resume brings sendrecv back.
+    # The waits run Qt's loop (wait_until, not the agent's blocking wait_event): the
+    # engine sends a resume pressed while the hold's re-INVITE is still open from a Qt
+    # timer, which a blocking wait would starve (failed so in CI once, on a busy machine).
+    def peer_media(since):
+        return wait_until(lambda: b.find_events(since=since, event="media", call=inc["call"]),
+                          timeout=15, what="the peer's new media state")[0]
     m = b.mark()
     qtbot.mouseClick(desk.calls.hold_btn, Qt.LeftButton)
-    ev = b.wait_event(event="media", call=inc["call"], since=m)
-    assert ev["remote_sdp_dir"] == "sendonly"
+    assert peer_media(m)["remote_sdp_dir"] == "sendonly"
     assert current_call(engine).local_hold
     m = b.mark()
     qtbot.mouseClick(desk.calls.hold_btn, Qt.LeftButton)
-    ev = b.wait_event(event="media", call=inc["call"], since=m)
-    assert ev["remote_sdp_dir"] == "sendrecv"
+    assert peer_media(m)["remote_sdp_dir"] == "sendrecv"
 
     # DTMF from the pad keys (RFC 4733).
     m = b.mark()
