@@ -103,9 +103,12 @@ class CallControl:
     def _reinvite(self, call_id: int, hold: bool, deadline: float | None = None) -> None:
         """Send the hold or resume re-INVITE now, or shortly if the previous one
         is still pending (a seat may press hold and resume faster than the peer
-        answers). Retries look the call up by id: a timer must never keep a
-        pjsua2 Call alive (it would outlive libDestroy)."""
-        deadline = deadline or time.monotonic() + 3.0
+        answers; an unanswered re-INVITE can take 32 s to end, a lost UDP answer a few
+        retransmissions). Retries look the call up by id: a timer must never keep a
+        pjsua2 Call alive (it would outlive libDestroy). If it still cannot be sent
+        after 10 s, the call shows its real state again (the hold button is not left
+        claiming what the other side never heard)."""
+        deadline = deadline or time.monotonic() + 10.0
         c = self._calls.get(call_id)
         if c is None or c.phase is CallPhase.ENDED or c.local_hold != hold:
             return
@@ -119,7 +122,10 @@ class CallControl:
             c.media_pending = True  # until the new media state arrives
         except pj.Error as e:
             if time.monotonic() >= deadline:
-                raise SipError(_err(e)) from e
+                log.warning("call %s: %s not sent: %s", call_id, "hold" if hold else "resume", _err(e))
+                c.local_hold = not hold
+                self._call_changed(c)
+                return
             QTimer.singleShot(50, lambda: self._reinvite(call_id, hold, deadline))
         finally:
             del c

@@ -176,9 +176,9 @@ def test_outgoing_call_hold_resume_dtmf_and_peer_hangup(engine, kamailio, desk, 
     b.wait_event(event="media", call=inc["call"], remote_sdp_dir="sendrecv", since=mark)
 
     # Hold: the peer is offered sendonly (RFC 3264), and resume brings sendrecv back.
-    # The waits run Qt's loop (wait_until, not the agent's blocking wait_event): the
-    # engine sends a resume pressed while the hold's re-INVITE is still open from a Qt
-    # timer, which a blocking wait would starve (failed so in CI once, on a busy machine).
+    # A resume pressed while the hold's re-INVITE is still open is sent from a Qt timer
+    # once it can be (CallControl._reinvite); once in CI it could not within the 3 s the
+    # engine then allowed, and the resume was dropped. Now 10 s; the wait allows 15.
     def peer_media(since):
         return wait_until(lambda: b.find_events(since=since, event="media", call=inc["call"]),
                           timeout=15, what="the peer's new media state")[0]
